@@ -1,0 +1,110 @@
+"""The library API: load a plan, schedule it, write the output folder.
+
+    from scheduler import api
+    plan = api.load_plan("examples/quickstart.yaml")
+    schedule = api.make_schedule(plan, time_limit=30)
+    api.write_outputs(schedule, "out")
+
+The CLI is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from scheduler import core
+from scheduler.atomic import write_text
+from scheduler.compiler import Compiled, compile_plan, to_schedule
+from scheduler.expand import Occurrence, occurrences
+from scheduler.explain import explain_lateness
+from scheduler.loading import load_plan
+from scheduler.model import Plan
+from scheduler.schedule import ExplanationItem, Schedule
+
+__all__ = [
+    "ExportOptions",
+    "activity_calendar",
+    "load_plan",
+    "make_schedule",
+    "write_outputs",
+    "write_infeasible",
+]
+
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the exports are written (FORMAT.md section 6)."""
+
+    event_time: tuple[time, time] | None = None  # timed events instead of all-day ones
+    alarm: bool = True  # a reminder the working day before each task
+    today: date | None = None  # a "today" line on the Gantt chart
+
+
+def make_schedule(
+    plan: Plan, *, time_limit: float = DEFAULT_TIME_LIMIT, workers: int = DEFAULT_WORKERS
+) -> Schedule:
+    """The best schedule of `plan` found within `time_limit` seconds (status says how good)."""
+    compiled = compile_plan(plan)
+    result = core.solve(compiled.problem, time_limit=time_limit, workers=workers)
+    schedule = to_schedule(compiled, result)
+    if result.status == core.UNKNOWN:
+        schedule.explanation.append(
+            ExplanationItem(
+                "time_limit",
+                f"no schedule was found within {time_limit:g} s, and none was proven "
+                "impossible: raise --time-limit",
+            )
+        )
+    schedule.explanation.extend(explain_lateness(compiled, schedule))
+    schedule.working_days = _working_days_around(compiled, schedule)
+    schedule.generated = _now()
+    return schedule
+
+
+def activity_calendar(plan: Plan, warnings: list[str] | None = None) -> list[Occurrence]:
+    """The plan's activity occurrences, in date order, without scheduling anything."""
+    return occurrences(plan, warnings)
+
+
+def write_outputs(
+    schedule: Schedule, out_dir: str | Path, options: ExportOptions | None = None
+) -> list[Path]:
+    """Write schedule.json and every export into `out_dir`; returns the files written."""
+    from scheduler.export import export_all
+
+    out = Path(out_dir)
+    written = export_all(schedule, out, options or ExportOptions())
+    write_text(out / "schedule.json", schedule.to_json())
+    return [*written, out / "schedule.json"]
+
+
+def write_infeasible(schedule: Schedule, out_dir: str | Path) -> Path | None:
+    """For a plan with no schedule: write schedule.json only where none exists yet."""
+    path = Path(out_dir) / "schedule.json"
+    if path.exists():
+        return None
+    write_text(path, schedule.to_json())
+    return path
+
+
+def _working_days_around(compiled: Compiled, schedule: Schedule) -> list[date]:
+    dates = [t.start for t in schedule.tasks] + [a.start for a in schedule.activities]
+    ends = [t.end for t in schedule.tasks] + [a.end for a in schedule.activities]
+    if not dates:
+        return []
+    first, last = min(dates) - timedelta(days=14), max(ends) + timedelta(days=14)
+    return [d for d in compiled.calendar.days if first <= d <= last]
+
+
+def _now() -> datetime:
+    """Now, in UTC, or SOURCE_DATE_EPOCH when set (reproducible outputs)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)

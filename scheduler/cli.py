@@ -1,0 +1,216 @@
+"""The command line (FORMAT.md section 7): parse, call the library, print, set the exit code.
+
+Exit codes: 0 every task on time; 2 bad input (nothing written); 3 no schedule exists;
+4 a schedule was written but some tasks are late.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scheduler import api
+from scheduler.errors import BadInput
+from scheduler.schedule import Schedule
+from scheduler.summary import occurrence_table, schedule_summary, template_table, template_steps
+
+OK, BAD_INPUT, NO_SCHEDULE, LATE = 0, 2, 3, 4
+
+plan_argument = click.argument(
+    "plan_file", metavar="PLAN.yaml", type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn bad input into one line per mistake and exit 2; return codes into exit codes."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = command(*args, **kwargs) or OK
+        except BadInput as bad:
+            for problem in bad.problems:
+                click.echo(str(problem), err=True)
+            code = BAD_INPUT
+        sys.exit(code)
+
+    return wrapper
+
+
+def _load(plan_file: Path):
+    if not plan_file.is_file():
+        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan YAML file")
+    return api.load_plan(plan_file)
+
+
+def _event_time(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        first, last = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise click.BadParameter(f"{value}: expected HH:MM-HH:MM, e.g. 09:30-18:30") from None
+    if last <= first:
+        raise click.BadParameter(f"{value}: the end time must be after the start time")
+    return first, last
+
+
+def export_options(command: Callable) -> Callable:
+    """The options shared by `plan` and `export`."""
+    command = click.option(
+        "--event-time",
+        callback=_event_time,
+        metavar="HH:MM-HH:MM",
+        help="Timed calendar events in the plan's timezone instead of all-day ones.",
+    )(command)
+    command = click.option(
+        "--no-alarm", is_flag=True, help="No reminder the working day before each task."
+    )(command)
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Draw a 'today' line on the Gantt chart.",
+    )(command)
+
+
+def _options(event_time, no_alarm: bool, today) -> api.ExportOptions:
+    return api.ExportOptions(
+        event_time=event_time, alarm=not no_alarm, today=today.date() if today else None
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="promo-scheduler")
+def main() -> None:
+    """Plan a store's year of promotions: who prepares what, when."""
+
+
+@main.command()
+@plan_argument
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--time-limit",
+    default=api.DEFAULT_TIME_LIMIT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds the solver may search.",
+)
+@click.option(
+    "--workers",
+    default=api.DEFAULT_WORKERS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Solver threads.",
+)
+@export_options
+@_exits_cleanly
+def plan(plan_file: Path, out_dir: Path, time_limit: float, workers: int, **export) -> int:
+    """Expand, schedule and export everything into --out."""
+    loaded = _load(plan_file)
+    schedule = api.make_schedule(loaded, time_limit=time_limit, workers=workers)
+    _print_warnings(schedule.warnings)
+    if not schedule.tasks:
+        click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
+        for item in schedule.explanation:
+            click.echo(f"  - {item.text}", err=True)
+        if api.write_infeasible(schedule, out_dir) is None:
+            click.echo(f"{out_dir}/schedule.json was left as it was.", err=True)
+        return NO_SCHEDULE
+    api.write_outputs(schedule, out_dir, _options(**export))
+    click.echo(schedule_summary(schedule))
+    click.echo(f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html)")
+    return LATE if schedule.late_tasks else OK
+
+
+@main.command()
+@plan_argument
+@_exits_cleanly
+def validate(plan_file: Path) -> int:
+    """Check the plan and its templates; schedule nothing."""
+    from scheduler.compiler import compile_plan
+
+    loaded = _load(plan_file)
+    compiled = compile_plan(loaded)
+    _print_warnings(compiled.warnings)
+    click.echo(
+        f"{plan_file}: OK: {len(compiled.occurrences)} activity occurrences, "
+        f"{len(compiled.task_ids)} tasks, {len(loaded.staff)} staff"
+    )
+    return OK
+
+
+@main.command()
+@plan_argument
+@_exits_cleanly
+def calendar(plan_file: Path) -> int:
+    """The year's activity occurrences (the promotion calendar), without scheduling."""
+    loaded = _load(plan_file)
+    warnings: list[str] = []
+    found = api.activity_calendar(loaded, warnings)
+    _print_warnings(warnings)
+    click.echo(occurrence_table(found, loaded.language))
+    return OK
+
+
+@main.command()
+@click.argument("template_id", required=False)
+@click.option(
+    "--dir",
+    "dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An extra template folder, searched before the bundled one.",
+)
+@_exits_cleanly
+def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
+    """List the activity templates, or show one template's steps."""
+    from scheduler.loading import available_templates, load_template
+
+    found = available_templates(dirs)
+    if template_id is None:
+        click.echo(template_table([load_template(path) for path in found.values()]))
+        return OK
+    if template_id not in found:
+        raise click.BadParameter(
+            f"unknown template {template_id!r}; run `promo-scheduler templates` to list them",
+            param_hint="TEMPLATE_ID",
+        )
+    click.echo(template_steps(load_template(found[template_id])))
+    return OK
+
+
+@main.command()
+@click.argument(
+    "schedule_file", metavar="SCHEDULE.json", type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@export_options
+@_exits_cleanly
+def export(schedule_file: str, out_dir: Path, **export) -> int:
+    """Re-write the exports from an existing schedule.json, without solving."""
+    schedule = Schedule.read(schedule_file)
+    if not schedule.tasks:
+        click.echo(f"{schedule_file}: no tasks to export (status {schedule.status})", err=True)
+        return NO_SCHEDULE
+    api.write_outputs(schedule, out_dir, _options(**export))
+    click.echo(f"Wrote the exports of {schedule_file} to {out_dir}/")
+    return OK
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)

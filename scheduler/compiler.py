@@ -1,0 +1,251 @@
+"""The adapter between the plan and the domain-agnostic core.
+
+`compile_plan` turns a plan's task graph into a `core.Problem` (working-day periods, calendar
+days as time labels, staff as resources); `to_schedule` turns the core's `Result` back into
+dates and people. Every core term is named after the plan's own ids (task ids, staff ids),
+so that `describe_term` can say what a term means in the plan's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import networkx as nx
+
+from scheduler.core import Precedence, Problem, Resource, Result, Scale, Task
+from scheduler.errors import Problems
+from scheduler.expand import Occurrence, calendar_span, occurrences, task_graph
+from scheduler.model import Plan, StaffMember
+from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
+from scheduler.workcal import WorkCalendar, provisional_years
+
+DEFAULT_PREPARATION_DAYS = 91  # a step with no `earliest` anywhere in its activity
+
+
+@dataclass
+class Compiled:
+    """A plan ready for the core, with what is needed to map results back."""
+
+    plan: Plan
+    calendar: WorkCalendar
+    occurrences: list[Occurrence]
+    graph: nx.DiGraph
+    problem: Problem
+    task_ids: list[str]
+    staff_ids: list[str]
+    releases: dict[str, date] = field(default_factory=dict)  # task id -> its first allowed day
+    warnings: list[str] = field(default_factory=list)
+
+
+def compile_plan(plan: Plan) -> Compiled:
+    """Expand `plan` and build its core problem; raises BadInput for unstaffable tasks."""
+    warnings: list[str] = []
+    found = occurrences(plan, warnings)
+    first, last = calendar_span(plan)
+    calendar = WorkCalendar(plan.calendar, first, last)
+    graph = task_graph(plan, found, calendar)
+    _warn_provisional(plan, graph, warnings)
+
+    task_ids = list(graph.nodes)
+    index = {t: i for i, t in enumerate(task_ids)}
+    staff_ids = [p.id for p in plan.staff]
+    releases = _releases(graph, found, calendar)
+    problems = Problems(plan.source)
+    tasks = []
+    for task_id in task_ids:
+        node = graph.nodes[task_id]
+        eligible = _eligible(plan, node)
+        if not eligible:
+            occ = next(o for o in found if o.id == node["occurrence"])
+            problems.add(
+                f"activities[{occ.spec.index}]",
+                occ.spec.store or occ.spec.template,
+                f"nobody can do step {node['step']} (role {node['role']}, load {node['load']})",
+                "a staff member with that role, working for that store, with enough capacity",
+            )
+            continue
+        due = node["due"]
+        tasks.append(
+            Task(
+                name=task_id,
+                duration=node["duration"],
+                resources=tuple(staff_ids.index(p.id) for p in eligible),
+                demand=node["load"],
+                release=calendar.index_on_or_after(releases[task_id]),
+                deadline=calendar.index_on_or_before(due) + 1 if node["strict"] else None,
+                due=due.toordinal() if due else None,
+            )
+        )
+    problems.raise_if_any()
+    precedences = tuple(
+        Precedence(index[a], index[b], data["lag"], Scale.PERIODS)
+        if data["unit"] == "wd"
+        else Precedence(index[a], index[b], data["lag"] + 1, Scale.TIME)
+        for a, b, data in graph.edges(data=True)
+    )
+    problem = Problem(
+        tasks=tuple(tasks),
+        resources=tuple(_resource(p, calendar) for p in plan.staff),
+        precedences=precedences,
+        horizon=len(calendar),
+        times=tuple(d.toordinal() for d in calendar.days),
+    )
+    return Compiled(plan, calendar, found, graph, problem, task_ids, staff_ids, releases, warnings)
+
+
+def _releases(graph: nx.DiGraph, found: list[Occurrence], calendar: WorkCalendar) -> dict:
+    """Each task's first allowed day: its `earliest`, else its activity's earliest one."""
+    by_occurrence: dict[str, date] = {}
+    for occ in found:
+        dates = [
+            graph.nodes[f"{occ.id}/{s.id}"]["earliest"] for s in occ.template.steps if s.earliest
+        ]
+        by_occurrence[occ.id] = (
+            min(dates) if dates else occ.start - timedelta(days=DEFAULT_PREPARATION_DAYS)
+        )
+    return {
+        task_id: node["earliest"] or by_occurrence[node["occurrence"]]
+        for task_id, node in graph.nodes(data=True)
+    }
+
+
+def _eligible(plan: Plan, node: dict) -> list[StaffMember]:
+    """Who may do a task (FORMAT.md rule 1), with the capacity for its load."""
+    people = [
+        p
+        for p in plan.staff
+        if node["role"] in p.roles
+        and p.capacity >= node["load"]
+        and (node["store"] is None or p.stores is None or node["store"] in p.stores)
+    ]
+    owner = node["owner"]
+    if owner and any(p.id == owner for p in people):
+        return [p for p in people if p.id == owner]
+    return people
+
+
+def _resource(person: StaffMember, calendar: WorkCalendar) -> Resource:
+    blocks = []
+    for leave in person.leave:
+        first = calendar.index_on_or_after(leave.start)
+        last = calendar.index_on_or_before(leave.end)
+        if first <= last:
+            blocks.append((first, last + 1))
+    return Resource(person.id, person.capacity, tuple(blocks))
+
+
+def _warn_provisional(plan: Plan, graph: nx.DiGraph, warnings: list[str]) -> None:
+    years = {plan.start.year, plan.end.year}
+    for _, node in graph.nodes(data=True):
+        for key in ("earliest", "due"):
+            if node[key]:
+                years.add(node[key].year)
+    for year in provisional_years(plan.calendar.holidays, sorted(years)):
+        warnings.append(
+            f"the official {plan.calendar.holidays} holiday calendar for {year} is not published "
+            "yet: planned with the holidays library's estimate (no make-up working days); "
+            "re-plan when it is published"
+        )
+
+
+def to_schedule(compiled: Compiled, result: Result) -> Schedule:
+    """The schedule a core result describes, in the plan's dates and people."""
+    plan, calendar, graph = compiled.plan, compiled.calendar, compiled.graph
+    tasks = []
+    if result.has_solution:
+        for i, task_id in enumerate(compiled.task_ids):
+            node = graph.nodes[task_id]
+            first = result.starts[i]
+            start, end = calendar.day(first), calendar.day(first + node["duration"] - 1)
+            due = node["due"]
+            tasks.append(
+                ScheduledTask(
+                    id=task_id,
+                    activity=node["occurrence"],
+                    step=node["step"],
+                    name=node["name"],
+                    role=node["role"],
+                    assignee=compiled.staff_ids[result.resources[i]],
+                    start=start,
+                    end=end,
+                    load=node["load"],
+                    due=due,
+                    late_days=max(0, (end - due).days) if due else 0,
+                    strict=node["strict"],
+                    earliest=node["earliest"],
+                    after=tuple(graph.predecessors(task_id)),
+                    stretches=tuple(calendar.stretches(first, node["duration"])),
+                    working_days=node["duration"],
+                )
+            )
+        tasks.sort(key=lambda t: (t.start, t.id))
+    return Schedule(
+        plan=plan.name,
+        status=result.status,
+        tasks=tasks,
+        activities=[
+            ActivityWindow(
+                id=o.id,
+                template=o.template.id,
+                name=o.title,
+                kind=o.template.kind,
+                start=o.start,
+                end=o.end,
+                store=o.spec.store,
+                owner=o.spec.owner,
+            )
+            for o in compiled.occurrences
+        ],
+        staff=[Person(p.id, p.name, p.roles, p.email, p.capacity) for p in plan.staff],
+        explanation=[ExplanationItem(t, describe_term(compiled, t)) for t in result.conflict],
+        warnings=list(compiled.warnings),
+        language=plan.language,
+        timezone=plan.timezone,
+        stores={s.id: s.name for s in plan.stores},
+        solver={
+            "objectives": dict(result.objectives),
+            "bounds": dict(result.bounds),
+            "seconds": round(result.runtime, 3),
+        },
+    )
+
+
+def describe_term(compiled: Compiled, term: str) -> str:
+    """What a core constraint term (e.g. `unavailable[wang_fang#0]`) means in the plan."""
+    kind, _, inner = term.partition("[")
+    inner = inner.rstrip("]")
+    graph, plan = compiled.graph, compiled.plan
+    if kind == "release":
+        node = graph.nodes[inner]
+        if node["earliest"]:
+            return f"{inner} may not start before its earliest date {node['earliest']}"
+        return f"{inner} may not start before {compiled.releases[inner]} (its activity's window)"
+    if kind == "deadline":
+        node = graph.nodes[inner]
+        return (
+            f"{inner} is strict: it must finish by {node['due']}; "
+            f"it needs {node['duration']} working day(s) of {_who_can(compiled, inner)}"
+        )
+    if kind == "unavailable":
+        person_id, _, k = inner.partition("#")
+        person = plan.person(person_id)
+        leave = [lv for lv in person.leave if _leave_has_work_days(compiled, lv)][int(k)]
+        return f"{person.name} ({person.id}) is on leave {leave.start}..{leave.end}"
+    if kind == "after":
+        pred, _, succ = inner.partition("->")
+        data = graph.edges[pred, succ]
+        lag = f" plus {data['lag']}{data['unit']}" if data["lag"] else ""
+        return f"{succ} starts after {pred} ends{lag}"
+    return term
+
+
+def _who_can(compiled: Compiled, task_id: str) -> str:
+    i = compiled.task_ids.index(task_id)
+    names = [compiled.plan.staff[r] for r in compiled.problem.tasks[i].resources]
+    return " or ".join(f"{p.name} ({p.id})" for p in names)
+
+
+def _leave_has_work_days(compiled: Compiled, leave) -> bool:
+    cal = compiled.calendar
+    return cal.index_on_or_after(leave.start) <= cal.index_on_or_before(leave.end)

@@ -1,0 +1,24 @@
+"""The domain-agnostic scheduling core: a problem model and its CP-SAT solver.
+
+Nothing here knows about stores, plans, YAML or calendars: tasks, resources and
+precedences on an integer time axis.
+"""
+
+from scheduler.core.cpsat import find_conflict, solve
+from scheduler.core.problem import Precedence, Problem, Resource, Scale, Task
+from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
+
+__all__ = [
+    "FEASIBLE",
+    "INFEASIBLE",
+    "OPTIMAL",
+    "UNKNOWN",
+    "Precedence",
+    "Problem",
+    "Resource",
+    "Result",
+    "Scale",
+    "Task",
+    "find_conflict",
+    "solve",
+]

@@ -1,0 +1,423 @@
+"""Solve a `Problem` with OR-Tools CP-SAT.
+
+Objectives, lexicographic: first the least total lateness (`late`), then the least sum of
+start periods (`start_sum`: every task as early as its window allows, leaving buffer before
+its due date). Each is its own CP-SAT solve; the second keeps the first's optimum and starts
+from its solution.
+
+Lateness needs the time label of a task's last period, an element constraint whose size is
+the task's end window. To keep it small the first solve caps each task's last period at
+`max(due period, earliest last period) + late_window`. Any schedule that breaks a cap has a
+task at least `late_window + 1` time units late, so a capped optimum of at most
+`late_window` is the true optimum; otherwise the solve is repeated with the window widened.
+
+When no schedule exists, the model is rebuilt with one assumption literal per constraint
+term (a release, a deadline, a resource's unavailable range, a precedence) and CP-SAT names
+a set of terms that cannot hold together; it is shrunk to a minimal one when time allows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from dataclasses import dataclass
+
+import networkx as nx
+from ortools.sat.python import cp_model
+
+from scheduler.core.problem import Precedence, Problem, Scale
+from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
+
+LATE = "late"
+START_SUM = "start_sum"
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    workers: int = 2,
+    late_window: int = 15,
+    explain: bool = True,
+) -> Result:
+    """The best schedule for `problem` found within `time_limit` seconds."""
+    clock = _Clock(time_limit)
+    window: int | None = late_window
+    while True:
+        first = _solve_lateness(problem, window, clock, workers)
+        if first.status == INFEASIBLE and window is not None:
+            window = None  # the cap may be what made it impossible
+            continue
+        if first.status == OPTIMAL and window is not None and first.objectives[LATE] > window:
+            window = first.objectives[LATE]  # the optimum under this window is the true one
+            continue
+        break
+    if first.status == INFEASIBLE:
+        conflict = find_conflict(problem, clock) if explain else ()
+        return Result(INFEASIBLE, runtime=clock.elapsed(), conflict=conflict)
+    if first.status == UNKNOWN:
+        return Result(UNKNOWN, runtime=clock.elapsed())
+    second = _solve_start_sum(problem, window, first, clock, workers)
+    return second if second.has_solution else first
+
+
+def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, ...]:
+    """Names of constraint terms that admit no schedule together, minimal when time allows."""
+    clock = clock or _Clock(30.0)
+    terms = _solve_with_assumptions(problem, None, clock)
+    if not terms:
+        return ()
+    kept = list(terms)
+    for term in list(kept):
+        if clock.remaining() < 1.0:
+            break
+        trial = [t for t in kept if t != term]
+        if _solve_with_assumptions(problem, set(trial), clock):
+            kept = trial  # still impossible without `term`: it is not needed
+    return tuple(kept)
+
+
+# --- time windows -------------------------------------------------------------------
+
+
+def earliest_starts(problem: Problem) -> list[int]:
+    """The earliest start of each task from releases and precedences, ignoring resources."""
+    est = [t.release if t.fixed_start is None else t.fixed_start for t in problem.tasks]
+    for p in _topological(problem):
+        pred = problem.tasks[p.pred]
+        if p.scale is Scale.PERIODS:
+            bound = est[p.pred] + pred.duration + p.delay
+        else:
+            last_time = problem.time(est[p.pred] + pred.duration - 1)
+            bound = _first_period_at(problem, last_time + p.delay)
+        est[p.succ] = max(est[p.succ], bound)
+    return est
+
+
+def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> list[int]:
+    """The latest start of each task from deadlines, caps on last periods and precedences."""
+    lst = []
+    for i, task in enumerate(problem.tasks):
+        end = problem.horizon if task.deadline is None else min(task.deadline, problem.horizon)
+        if last_caps and i in last_caps:
+            end = min(end, last_caps[i] + 1)
+        lst.append(end - task.duration if task.fixed_start is None else task.fixed_start)
+    for p in reversed(_topological(problem)):
+        pred = problem.tasks[p.pred]
+        if p.scale is Scale.PERIODS:
+            bound = lst[p.succ] - p.delay - pred.duration
+        else:
+            latest_last = _last_period_at(problem, problem.time(lst[p.succ]) - p.delay)
+            bound = latest_last - pred.duration + 1
+        lst[p.pred] = min(lst[p.pred], bound)
+    return lst
+
+
+def _topological(problem: Problem) -> list[Precedence]:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(problem.tasks)))
+    graph.add_edges_from((p.pred, p.succ) for p in problem.precedences)
+    order = {task: i for i, task in enumerate(nx.topological_sort(graph))}
+    return sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred]))
+
+
+def _first_period_at(problem: Problem, label: int) -> int:
+    """The first period whose time label is >= label (horizon when none)."""
+    if problem.times is None:
+        return max(label, 0)
+    return bisect.bisect_left(problem.times, label)
+
+
+def _last_period_at(problem: Problem, label: int) -> int:
+    """The last period whose time label is <= label (-1 when none)."""
+    if problem.times is None:
+        return min(label, problem.horizon - 1)
+    return bisect.bisect_right(problem.times, label) - 1
+
+
+def _late_caps(problem: Problem, est: list[int], window: int | None) -> dict[int, int]:
+    if window is None:
+        return {}
+    caps = {}
+    for i, task in enumerate(problem.tasks):
+        if task.due is not None:
+            due_period = _last_period_at(problem, task.due)
+            caps[i] = max(due_period, est[i] + task.duration - 1) + window
+    return caps
+
+
+# --- the CP-SAT model ---------------------------------------------------------------
+
+
+@dataclass
+class _TaskVars:
+    start: cp_model.IntVar
+    low: int  # the start's domain
+    high: int
+    chosen: dict[int, cp_model.IntVar]  # resource index -> presence literal
+    late: cp_model.IntVar | None = None
+
+
+class _Model:
+    """One CP-SAT model of `problem`; with `enforce`, every constraint term is switchable."""
+
+    def __init__(self, problem: Problem, est: list[int], lst: list[int], enforce: bool = False):
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.enforce = enforce
+        self.terms: dict[str, cp_model.IntVar] = {}
+        self.est, self.lst = est, lst
+        self.vars: list[_TaskVars] = []
+        self._time_of_last: dict[int, cp_model.IntVar] = {}
+        self._time_of_start: dict[int, cp_model.IntVar] = {}
+        self._add_tasks()
+        self._add_precedences()
+        self._add_resources()
+
+    def _literal(self, term: str) -> list[cp_model.IntVar]:
+        """The enforcement literal list of a constraint term (empty when not switchable)."""
+        if not self.enforce:
+            return []
+        self.terms[term] = self.model.NewBoolVar(term)
+        return [self.terms[term]]
+
+    def _add_tasks(self) -> None:
+        """Each task starts in its window and runs on exactly one of its resources."""
+        m = self.model
+        for i, task in enumerate(self.problem.tasks):
+            low, high = (0, self.problem.horizon - task.duration) if self.enforce else (
+                self.est[i],
+                self.lst[i],
+            )
+            high = max(low, high)
+            start = m.NewIntVar(low, high, f"start[{task.name}]")
+            if self.enforce:
+                if task.release > 0:
+                    m.Add(start >= task.release).OnlyEnforceIf(self._literal(f"release[{task.name}]"))
+                if task.deadline is not None:
+                    m.Add(start + task.duration <= task.deadline).OnlyEnforceIf(
+                        self._literal(f"deadline[{task.name}]")
+                    )
+                if task.fixed_start is not None:
+                    m.Add(start == task.fixed_start).OnlyEnforceIf(
+                        self._literal(f"fixed[{task.name}]")
+                    )
+            allowed = (task.fixed_resource,) if task.fixed_resource is not None else task.resources
+            chosen = {}
+            for r in allowed:
+                name = f"assign[{task.name},{self.problem.resources[r].name}]"
+                chosen[r] = m.NewConstant(1) if len(allowed) == 1 else m.NewBoolVar(name)
+            if len(allowed) > 1:
+                m.AddExactlyOne(chosen.values())
+            self.vars.append(_TaskVars(start, low, high, chosen))
+
+    def _add_precedences(self) -> None:
+        """A successor starts after its predecessor ends, plus the delay."""
+        tasks = self.problem.tasks
+        for p in self.problem.precedences:
+            pred, succ = self.vars[p.pred], self.vars[p.succ]
+            when = self._literal(f"after[{tasks[p.pred].name}->{tasks[p.succ].name}]")
+            if p.scale is Scale.PERIODS:
+                ct = self.model.Add(succ.start >= pred.start + tasks[p.pred].duration + p.delay)
+            else:
+                ct = self.model.Add(self.time_of_start(p.succ) >= self.time_of_last(p.pred) + p.delay)
+            ct.OnlyEnforceIf(when)
+
+    def _add_resources(self) -> None:
+        """On every period, a resource's tasks use at most its capacity, none when unavailable."""
+        m = self.model
+        for r, resource in enumerate(self.problem.resources):
+            intervals, demands = [], []
+            for i, task in enumerate(self.problem.tasks):
+                if r not in self.vars[i].chosen:
+                    continue
+                tv = self.vars[i]
+                intervals.append(
+                    m.NewOptionalFixedSizeIntervalVar(
+                        tv.start, task.duration, tv.chosen[r], f"work[{task.name},{resource.name}]"
+                    )
+                )
+                demands.append(task.demand)
+            if not intervals:
+                continue
+            for k, (start, end) in enumerate(resource.unavailable):
+                term = f"unavailable[{resource.name}#{k}]"
+                present = self._literal(term)
+                if present:
+                    block = m.NewOptionalFixedSizeIntervalVar(start, end - start, present[0], term)
+                else:
+                    block = m.NewFixedSizeIntervalVar(start, end - start, term)
+                intervals.append(block)
+                demands.append(resource.capacity)
+            if all(d == resource.capacity for d in demands):
+                m.AddNoOverlap(intervals)
+            else:
+                m.AddCumulative(intervals, demands, resource.capacity)
+
+    def time_of_last(self, i: int) -> cp_model.IntVar:
+        """The time label of task i's last period."""
+        if i not in self._time_of_last:
+            offset = self.problem.tasks[i].duration - 1
+            self._time_of_last[i] = self._time_at(i, offset, f"time_of_last[{self.problem.tasks[i].name}]")
+        return self._time_of_last[i]
+
+    def time_of_start(self, i: int) -> cp_model.IntVar:
+        """The time label of task i's first period."""
+        if i not in self._time_of_start:
+            self._time_of_start[i] = self._time_at(i, 0, f"time_of_start[{self.problem.tasks[i].name}]")
+        return self._time_of_start[i]
+
+    def _time_at(self, i: int, offset: int, name: str) -> cp_model.IntVar:
+        tv = self.vars[i]
+        start = tv.start
+        if self.problem.times is None:
+            label = self.model.NewIntVar(0, self.problem.horizon, name)
+            self.model.Add(label == start + offset)
+            return label
+        low, high = tv.low + offset, min(tv.high + offset, self.problem.horizon - 1)
+        table = list(self.problem.times[low : high + 1])
+        index = self.model.NewIntVar(0, len(table) - 1, f"{name}.index")
+        self.model.Add(index == start + offset - low)
+        label = self.model.NewIntVar(table[0], table[-1], name)
+        self.model.AddElement(index, table, label)
+        return label
+
+    def add_lateness(self) -> cp_model.LinearExpr:
+        """Each task's lateness: how far the time of its last period passes its due."""
+        total = []
+        for i, task in enumerate(self.problem.tasks):
+            if task.due is None:
+                continue
+            late = self.model.NewIntVar(0, 10**7, f"late[{task.name}]")
+            self.model.AddMaxEquality(late, [self.time_of_last(i) - task.due, 0])
+            self.vars[i].late = late
+            total.append(late)
+        return sum(total) if total else cp_model.LinearExpr.Sum([])
+
+    def start_sum(self) -> cp_model.LinearExpr:
+        """The sum of all start periods."""
+        return sum(v.start for v in self.vars)
+
+    def add_hint(self, result: Result) -> None:
+        """Start the search from an earlier solution."""
+        for i, tv in enumerate(self.vars):
+            self.model.AddHint(tv.start, result.starts[i])
+            for r, lit in tv.chosen.items():
+                if not isinstance(lit, int) and len(tv.chosen) > 1:
+                    self.model.AddHint(lit, r == result.resources[i])
+
+    def read(self, solver: cp_model.CpSolver) -> tuple[tuple[int, ...], ...]:
+        """Starts, resources and lateness of the solver's current solution."""
+        starts = tuple(solver.Value(v.start) for v in self.vars)
+        resources = tuple(
+            next(r for r, lit in v.chosen.items() if solver.BooleanValue(lit)) for v in self.vars
+        )
+        lateness = tuple(
+            max(0, solver.Value(self.time_of_last(i)) - t.due) if t.due is not None else 0
+            for i, t in enumerate(self.problem.tasks)
+        )
+        return starts, resources, lateness
+
+
+# --- the solves ---------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self, limit: float):
+        self.begin = time.monotonic()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.begin
+
+    def remaining(self) -> float:
+        return max(0.0, self.limit - self.elapsed())
+
+
+def _solver(seconds: float, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = 0
+    return solver
+
+
+def _status(code: int) -> str:
+    return {
+        cp_model.OPTIMAL: OPTIMAL,
+        cp_model.FEASIBLE: FEASIBLE,
+        cp_model.INFEASIBLE: INFEASIBLE,
+    }.get(code, UNKNOWN)
+
+
+def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]]:
+    est = earliest_starts(problem)
+    lst = latest_starts(problem, _late_caps(problem, est, window))
+    return est, lst
+
+
+def _solve_lateness(problem: Problem, window: int | None, clock: _Clock, workers: int) -> Result:
+    est, lst = _windows(problem, window)
+    if any(e > s for e, s in zip(est, lst, strict=True)):
+        return Result(INFEASIBLE, runtime=clock.elapsed())
+    built = _Model(problem, est, lst)
+    lateness = built.add_lateness()
+    built.model.Minimize(lateness)
+    solver = _solver(clock.remaining() * 0.6, workers)
+    status = _status(solver.Solve(built.model))
+    if status not in (OPTIMAL, FEASIBLE):
+        return Result(status, runtime=clock.elapsed())
+    starts, resources, late = built.read(solver)
+    return Result(
+        status,
+        starts,
+        resources,
+        late,
+        objectives={LATE: sum(late)},
+        bounds={LATE: int(solver.BestObjectiveBound())},
+        runtime=clock.elapsed(),
+    )
+
+
+def _solve_start_sum(
+    problem: Problem, window: int | None, first: Result, clock: _Clock, workers: int
+) -> Result:
+    est, lst = _windows(problem, window)
+    built = _Model(problem, est, lst)
+    built.model.Add(built.add_lateness() <= first.objectives[LATE])
+    built.model.Minimize(built.start_sum())
+    built.add_hint(first)
+    solver = _solver(clock.remaining(), workers)
+    status = _status(solver.Solve(built.model))
+    if status not in (OPTIMAL, FEASIBLE):
+        return Result(UNKNOWN)
+    starts, resources, late = built.read(solver)
+    proven = first.status == OPTIMAL and status == OPTIMAL
+    return Result(
+        OPTIMAL if proven else FEASIBLE,
+        starts,
+        resources,
+        late,
+        objectives={LATE: sum(late), START_SUM: sum(starts)},
+        bounds={LATE: first.bounds[LATE], START_SUM: int(solver.BestObjectiveBound())},
+        runtime=clock.elapsed(),
+    )
+
+
+def _solve_with_assumptions(
+    problem: Problem, only: set[str] | None, clock: _Clock
+) -> list[str] | None:
+    """The assumed terms CP-SAT blames when proven infeasible; None otherwise."""
+    built = _Model(problem, [], [], enforce=True)
+    names = [n for n in built.terms if only is None or n in only]
+    for name, literal in built.terms.items():
+        if name not in names:
+            built.model.Add(literal == 0)
+    built.model.AddAssumptions([built.terms[n] for n in names])
+    solver = _solver(min(clock.remaining(), 10.0), 1)
+    solver.parameters.cp_model_presolve = False
+    status = solver.Solve(built.model)
+    if status != cp_model.INFEASIBLE:
+        return None
+    blamed = set(solver.SufficientAssumptionsForInfeasibility())
+    return [n for n in names if built.terms[n].Index() in blamed] or names

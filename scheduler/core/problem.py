@@ -1,0 +1,109 @@
+"""A small scheduling problem model, independent of stores, plans and calendars.
+
+Time is an integer axis of periods 0 .. horizon-1. A task occupies `duration` consecutive
+periods on exactly one of its alternative resources. Each period may carry a *time label*
+(`Problem.times`, strictly increasing) so that soft due dates and some delays can be measured
+on another scale than periods (a plan uses working days as periods and calendar days as time).
+Each dataclass checks its own fields; `Problem` checks the cross-references once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Scale(Enum):
+    """What a precedence delay counts."""
+
+    PERIODS = "periods"  # start(succ) >= end(pred) + delay, end exclusive
+    TIME = "time"  # times[start(succ)] >= times[last(pred)] + delay, last = end - 1
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A renewable resource (a person, a machine) with a capacity per period.
+
+    `unavailable` lists half-open period ranges [start, end) in which it can do nothing.
+    """
+
+    name: str
+    capacity: int = 1
+    unavailable: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.capacity < 1:
+            raise ValueError(f"resource {self.name}: capacity {self.capacity} < 1")
+        for start, end in self.unavailable:
+            if start >= end:
+                raise ValueError(f"resource {self.name}: empty unavailable range {start}..{end}")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task of `duration` periods using `demand` of exactly one resource of `resources`.
+
+    release: first period it may start in. deadline: a hard bound on its exclusive end.
+    due: a soft bound on the time label of its last period; lateness = max(0, time - due).
+    fixed_start / fixed_resource pin it (work already done or under way).
+    """
+
+    name: str
+    duration: int
+    resources: tuple[int, ...]
+    demand: int = 1
+    release: int = 0
+    deadline: int | None = None
+    due: int | None = None
+    fixed_start: int | None = None
+    fixed_resource: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.duration < 1:
+            raise ValueError(f"task {self.name}: duration {self.duration} < 1")
+        if not self.resources:
+            raise ValueError(f"task {self.name}: no resource can do it")
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """`succ` starts after `pred` ends, plus `delay` counted on `scale` (see Scale)."""
+
+    pred: int
+    succ: int
+    delay: int = 0
+    scale: Scale = Scale.PERIODS
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Tasks, resources and precedences over the periods 0 .. horizon-1."""
+
+    tasks: tuple[Task, ...]
+    resources: tuple[Resource, ...]
+    precedences: tuple[Precedence, ...] = ()
+    horizon: int = 0
+    times: tuple[int, ...] | None = None  # time label of each period; None: the period itself
+    hint: dict[int, tuple[int, int]] = field(default_factory=dict)  # task -> (start, resource)
+
+    def __post_init__(self) -> None:
+        if self.times is not None and len(self.times) != self.horizon:
+            raise ValueError(f"times has {len(self.times)} labels for {self.horizon} periods")
+        for index, task in enumerate(self.tasks):
+            for r in task.resources:
+                if not 0 <= r < len(self.resources):
+                    raise ValueError(f"task {task.name}: unknown resource index {r}")
+                if task.demand > self.resources[r].capacity:
+                    raise ValueError(
+                        f"task {task.name}: demand {task.demand} exceeds the capacity of "
+                        f"{self.resources[r].name}"
+                    )
+            if task.fixed_resource is not None and task.fixed_resource not in task.resources:
+                raise ValueError(f"task {index} {task.name}: fixed resource is not allowed")
+        for p in self.precedences:
+            if not (0 <= p.pred < len(self.tasks) and 0 <= p.succ < len(self.tasks)):
+                raise ValueError(f"precedence {p}: unknown task index")
+
+    def time(self, period: int) -> int:
+        """The time label of `period`."""
+        return period if self.times is None else self.times[period]

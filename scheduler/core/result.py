@@ -1,0 +1,35 @@
+"""What solving a `Problem` gives back: a result, never an exception for infeasibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+OPTIMAL = "optimal"
+FEASIBLE = "feasible"
+INFEASIBLE = "infeasible"
+UNKNOWN = "unknown"  # no solution found within the time limit, none proven impossible
+
+
+@dataclass(frozen=True)
+class Result:
+    """The solver's answer.
+
+    starts/resources/lateness are indexed like `Problem.tasks` (empty without a solution).
+    objectives: the value of each named objective term, in lexicographic order.
+    bounds: the proven lower bound of each objective term.
+    conflict: names of constraint terms that together admit no schedule (when infeasible).
+    """
+
+    status: str
+    starts: tuple[int, ...] = ()
+    resources: tuple[int, ...] = ()
+    lateness: tuple[int, ...] = ()
+    objectives: dict[str, int] = field(default_factory=dict)
+    bounds: dict[str, int] = field(default_factory=dict)
+    runtime: float = 0.0
+    conflict: tuple[str, ...] = ()
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether a schedule came back."""
+        return self.status in (OPTIMAL, FEASIBLE)

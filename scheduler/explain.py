@@ -1,0 +1,79 @@
+"""Why a task is late, in the plan's words: its own dates, or the people who could do it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scheduler.compiler import Compiled
+from scheduler.core.cpsat import earliest_starts
+from scheduler.schedule import ExplanationItem, Schedule, ScheduledTask
+
+
+def explain_lateness(compiled: Compiled, schedule: Schedule) -> list[ExplanationItem]:
+    """One item per late task: the chain of dates that makes it late, or who is busy."""
+    if not schedule.late_tasks:
+        return []
+    est = earliest_starts(compiled.problem)
+    by_id = {t.id: t for t in schedule.tasks}
+    items = []
+    for task in schedule.late_tasks:
+        i = compiled.task_ids.index(task.id)
+        node = compiled.graph.nodes[task.id]
+        first_possible_end = compiled.calendar.day(est[i] + node["duration"] - 1)
+        if first_possible_end > task.due:
+            text = (
+                f"{task.id} ends {task.end}, {task.late_days} day(s) after its due {task.due}: "
+                f"even with everybody free it cannot end before {first_possible_end} "
+                f"({_binding_reason(compiled, task.id, est)})"
+            )
+        else:
+            text = (
+                f"{task.id} ends {task.end}, {task.late_days} day(s) after its due {task.due}: "
+                f"it could end by {first_possible_end}, but "
+                + "; ".join(_busy(compiled, task, by_id))
+            )
+        items.append(ExplanationItem(f"late[{task.id}]", text))
+    return items
+
+
+def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
+    """What sets the task's earliest start: its own earliest date or a predecessor."""
+    i = compiled.task_ids.index(task_id)
+    start = compiled.calendar.day(est[i])
+    for pred in compiled.graph.predecessors(task_id):
+        j = compiled.task_ids.index(pred)
+        pred_end = compiled.calendar.day(est[j] + compiled.graph.nodes[pred]["duration"] - 1)
+        data = compiled.graph.edges[pred, task_id]
+        lag = f" + {data['lag']}{data['unit']}" if data["lag"] else ""
+        follows = compiled.calendar.workday(pred_end, 1) if not data["lag"] else None
+        if follows is None or follows == start:
+            return f"it starts {start} at the earliest, after {pred} (earliest end {pred_end}){lag}"
+    return f"it may not start before {compiled.releases[task_id]}"
+
+
+def _busy(compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTask]) -> list[str]:
+    """For each person who could do the task: leave and other work before its due."""
+    window_start: date = compiled.releases[task.id]
+    i = compiled.task_ids.index(task.id)
+    reasons = []
+    for r in compiled.problem.tasks[i].resources:
+        person = compiled.plan.staff[r]
+        leave = [
+            f"on leave {lv.start}..{lv.end}"
+            for lv in person.leave
+            if lv.start <= task.due and lv.end >= window_start
+        ]
+        work = [
+            t.id
+            for t in by_id.values()
+            if t.assignee == person.id and t.id != task.id
+            and t.start <= task.due and t.end >= window_start
+        ]
+        parts = leave + ([f"busy with {len(work)} task(s) ({', '.join(work[:3])}"
+                          + (", ..." if len(work) > 3 else "") + ")"] if work else [])
+        who = f"{person.name} ({person.id})"
+        reasons.append(
+            f"{who} " + (" and ".join(parts) if parts else "is free but not enough")
+            + f" between {window_start} and {task.due}"
+        )
+    return reasons

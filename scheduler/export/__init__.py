@@ -1,0 +1,40 @@
+"""Exports of a schedule: the files of FORMAT.md section 6 that people open.
+
+Each writer takes a `Schedule` (which carries everything it needs, so that
+`promo-scheduler export schedule.json` works without the plan) and writes atomically.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scheduler.schedule import Schedule
+
+if TYPE_CHECKING:
+    from scheduler.api import ExportOptions
+
+
+def export_all(schedule: Schedule, out_dir: Path, options: ExportOptions) -> list[Path]:
+    """Write the calendars, the Gantt tables and the Gantt charts into `out_dir`."""
+    from scheduler.export.chart import write_html, write_png
+    from scheduler.export.ics import write_calendars
+    from scheduler.export.tables import write_csv, write_xlsx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = schedule.generated or datetime(2000, 1, 1, tzinfo=UTC)
+    written = write_calendars(
+        schedule,
+        out_dir,
+        stamp=stamp,
+        event_time=options.event_time,
+        alarm=options.alarm,
+        working_days=schedule.working_days,
+    )
+    write_csv(schedule, out_dir / "schedule.csv")
+    write_xlsx(schedule, out_dir / "schedule.xlsx", working_days=schedule.working_days)
+    write_png(schedule, out_dir / "gantt.png", today=options.today)
+    write_html(schedule, out_dir / "gantt.html", today=options.today)
+    names = ["schedule.csv", "schedule.xlsx", "gantt.png", "gantt.html"]
+    return [*written, *(out_dir / n for n in names)]

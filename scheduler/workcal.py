@@ -1,0 +1,139 @@
+"""The plan's working calendar: which dates are working days, and the integer axis over them.
+
+Working days = `workdays` weekdays, minus the country's public holidays, plus its official
+make-up working days (CN 调休), minus `closed`, plus `open` (FORMAT.md section 1). The solver
+works on the index of a working day in `WorkCalendar.days`; dates exist only at the edges.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cache
+
+import holidays
+
+from scheduler.model import CalendarSettings, Offset
+
+
+@cache
+def _country(code: str, year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays(code, years=year)
+
+
+def official_days_off(code: str, year: int) -> set[date]:
+    """Public holidays of country `code` in `year`, as python-holidays gives them."""
+    return set(_country(code, year).keys())
+
+
+def makeup_working_days(code: str, year: int) -> set[date]:
+    """Official make-up working days (CN 调休) of country `code` in `year`."""
+    calendar = _country(code, year)
+    return {d for d in getattr(calendar, "weekend_workdays", ()) if d.year == year}
+
+
+def last_published_year(code: str) -> int | None:
+    """The last year whose official holiday arrangement the library knows, when it tells.
+
+    For CN, the State Council publishes each year's holidays and make-up days late in the
+    year before; later years are the library's estimate without make-up days.
+    """
+    if code.upper() != "CN":
+        return None
+    from holidays.countries.china import ChinaStaticHolidays
+
+    return max(ChinaStaticHolidays.special_public_holidays)
+
+
+def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
+    """The years among `years` whose official calendar is not published yet."""
+    if not code:
+        return []
+    last = last_published_year(code)
+    if last is None:
+        return []
+    return sorted({y for y in years if y > last})
+
+
+class WorkCalendar:
+    """The working days of a plan between two dates, numbered 0, 1, 2, ... in order."""
+
+    def __init__(self, settings: CalendarSettings, first: date, last: date):
+        self.settings = settings
+        self.first = first
+        self.last = last
+        off: set[date] = set()
+        extra: set[date] = set()
+        if settings.holidays:
+            for year in range(first.year, last.year + 1):
+                off |= official_days_off(settings.holidays, year)
+                extra |= makeup_working_days(settings.holidays, year)
+        closed, opened = set(settings.closed), set(settings.open)
+        days = []
+        day = first
+        while day <= last:
+            working = day.weekday() in settings.workdays and day not in off
+            working = (working or day in extra) and day not in closed
+            if working or day in opened:
+                days.append(day)
+            day += timedelta(days=1)
+        self.days: list[date] = days
+        self._index = {d: i for i, d in enumerate(days)}
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def is_working(self, day: date) -> bool:
+        """Whether `day` is a working day of the plan."""
+        return day in self._index
+
+    def index(self, day: date) -> int:
+        """The axis index of working day `day`."""
+        return self._index[day]
+
+    def index_on_or_after(self, day: date) -> int:
+        """The index of the first working day on or after `day`."""
+        self._check(day)
+        return bisect.bisect_left(self.days, day)
+
+    def index_on_or_before(self, day: date) -> int:
+        """The index of the last working day on or before `day` (-1 when there is none)."""
+        self._check(day)
+        return bisect.bisect_right(self.days, day) - 1
+
+    def day(self, index: int) -> date:
+        """The working day at axis index `index`."""
+        return self.days[index]
+
+    def workday(self, anchor: date, n: int) -> date:
+        """The n-th working day after `anchor` (before it when n < 0), as Excel's WORKDAY.
+
+        `anchor` itself need not be a working day and is not counted; n == 0 is the anchor.
+        """
+        if n == 0:
+            return anchor
+        if n > 0:
+            return self.days[bisect.bisect_right(self.days, anchor) + n - 1]
+        return self.days[bisect.bisect_left(self.days, anchor) + n]
+
+    def resolve(self, offset: Offset, start: date, end: date) -> date:
+        """The date an offset names for an activity live from `start` to `end`."""
+        anchor = start if offset.anchor == "start" else end
+        if offset.unit == "wd":
+            return self.workday(anchor, offset.amount)
+        return anchor + timedelta(days=offset.amount)
+
+    def stretches(self, first_index: int, duration: int) -> list[tuple[date, date]]:
+        """Runs of consecutive calendar days among the working days first_index.. +duration."""
+        runs: list[tuple[date, date]] = []
+        for day in self.days[first_index : first_index + duration]:
+            if runs and day - runs[-1][1] == timedelta(days=1):
+                runs[-1] = (runs[-1][0], day)
+            else:
+                runs.append((day, day))
+        return runs
+
+    def _check(self, day: date) -> None:
+        if not self.first <= day <= self.last:
+            raise ValueError(f"{day} is outside the calendar span {self.first}..{self.last}")
