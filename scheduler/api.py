@@ -29,8 +29,8 @@ __all__ = [
     "activity_calendar",
     "load_plan",
     "make_schedule",
-    "write_outputs",
     "write_infeasible",
+    "write_outputs",
 ]
 
 DEFAULT_TIME_LIMIT = 60.0

@@ -18,7 +18,7 @@ import click
 from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.schedule import Schedule
-from scheduler.summary import occurrence_table, schedule_summary, template_table, template_steps
+from scheduler.summary import occurrence_table, schedule_summary, template_steps, template_table
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE = 0, 2, 3, 4
 
@@ -195,9 +195,7 @@ def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
 @click.argument(
     "schedule_file", metavar="SCHEDULE.json", type=click.Path(exists=True, dir_okay=False)
 )
-@click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
-)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @export_options
 @_exits_cleanly
 def export(schedule_file: str, out_dir: Path, **export) -> int:

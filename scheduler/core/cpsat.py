@@ -1,9 +1,15 @@
 """Solve a `Problem` with OR-Tools CP-SAT.
 
-Objectives, lexicographic: first the least total lateness (`late`), then the least sum of
-start periods (`start_sum`: every task as early as its window allows, leaving buffer before
-its due date). Each is its own CP-SAT solve; the second keeps the first's optimum and starts
-from its solution.
+Objectives, lexicographic: first the least total lateness (`late`), then the least total
+delay (`delay`: the periods by which tasks start after their earliest possible start, so
+that work is done early and leaves buffer before its due date). Each is its own CP-SAT
+solve; the second keeps the first's optimum and starts from its solution. The first is the
+contract's objective and decides the status (`optimal` once its optimum is proven); the
+second is a tie-break polished for at most `polish_time` seconds, and its proven bound is
+reported beside its value.
+
+A serial list-scheduling heuristic (`greedy.py`) gives the first solution; when it has no
+lateness at all, that is already the optimum of the first objective.
 
 Lateness needs the time label of a task's last period, an element constraint whose size is
 the task's end window. To keep it small the first solve caps each task's last period at
@@ -18,18 +24,18 @@ a set of terms that cannot hold together; it is shrunk to a minimal one when tim
 
 from __future__ import annotations
 
-import bisect
 import time
 from dataclasses import dataclass
 
 import networkx as nx
 from ortools.sat.python import cp_model
 
+from scheduler.core.greedy import serial_schedule
 from scheduler.core.problem import Precedence, Problem, Scale
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 
 LATE = "late"
-START_SUM = "start_sum"
+DELAY = "delay"
 
 
 def solve(
@@ -38,13 +44,18 @@ def solve(
     time_limit: float = 60.0,
     workers: int = 2,
     late_window: int = 15,
+    polish_time: float = 5.0,
     explain: bool = True,
 ) -> Result:
     """The best schedule for `problem` found within `time_limit` seconds."""
     clock = _Clock(time_limit)
     window: int | None = late_window
+    start = _greedy_start(problem)
     while True:
-        first = _solve_lateness(problem, window, clock, workers)
+        if start is not None and start.objectives[LATE] == 0:
+            first = start  # no lateness at all: nothing can be better
+        else:
+            first = _solve_lateness(problem, window, clock, workers, start)
         if first.status == INFEASIBLE and window is not None:
             window = None  # the cap may be what made it impossible
             continue
@@ -57,7 +68,7 @@ def solve(
         return Result(INFEASIBLE, runtime=clock.elapsed(), conflict=conflict)
     if first.status == UNKNOWN:
         return Result(UNKNOWN, runtime=clock.elapsed())
-    second = _solve_start_sum(problem, window, first, clock, workers)
+    second = _solve_delay(problem, window, first, clock, workers, polish_time)
     return second if second.has_solution else first
 
 
@@ -89,7 +100,7 @@ def earliest_starts(problem: Problem) -> list[int]:
             bound = est[p.pred] + pred.duration + p.delay
         else:
             last_time = problem.time(est[p.pred] + pred.duration - 1)
-            bound = _first_period_at(problem, last_time + p.delay)
+            bound = problem.first_period_at(last_time + p.delay)
         est[p.succ] = max(est[p.succ], bound)
     return est
 
@@ -107,7 +118,7 @@ def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> 
         if p.scale is Scale.PERIODS:
             bound = lst[p.succ] - p.delay - pred.duration
         else:
-            latest_last = _last_period_at(problem, problem.time(lst[p.succ]) - p.delay)
+            latest_last = problem.last_period_at(problem.time(lst[p.succ]) - p.delay)
             bound = latest_last - pred.duration + 1
         lst[p.pred] = min(lst[p.pred], bound)
     return lst
@@ -121,27 +132,13 @@ def _topological(problem: Problem) -> list[Precedence]:
     return sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred]))
 
 
-def _first_period_at(problem: Problem, label: int) -> int:
-    """The first period whose time label is >= label (horizon when none)."""
-    if problem.times is None:
-        return max(label, 0)
-    return bisect.bisect_left(problem.times, label)
-
-
-def _last_period_at(problem: Problem, label: int) -> int:
-    """The last period whose time label is <= label (-1 when none)."""
-    if problem.times is None:
-        return min(label, problem.horizon - 1)
-    return bisect.bisect_right(problem.times, label) - 1
-
-
 def _late_caps(problem: Problem, est: list[int], window: int | None) -> dict[int, int]:
     if window is None:
         return {}
     caps = {}
     for i, task in enumerate(problem.tasks):
         if task.due is not None:
-            due_period = _last_period_at(problem, task.due)
+            due_period = problem.last_period_at(task.due)
             caps[i] = max(due_period, est[i] + task.duration - 1) + window
     return caps
 
@@ -185,15 +182,21 @@ class _Model:
         """Each task starts in its window and runs on exactly one of its resources."""
         m = self.model
         for i, task in enumerate(self.problem.tasks):
-            low, high = (0, self.problem.horizon - task.duration) if self.enforce else (
-                self.est[i],
-                self.lst[i],
+            low, high = (
+                (0, self.problem.horizon - task.duration)
+                if self.enforce
+                else (
+                    self.est[i],
+                    self.lst[i],
+                )
             )
             high = max(low, high)
             start = m.NewIntVar(low, high, f"start[{task.name}]")
             if self.enforce:
                 if task.release > 0:
-                    m.Add(start >= task.release).OnlyEnforceIf(self._literal(f"release[{task.name}]"))
+                    m.Add(start >= task.release).OnlyEnforceIf(
+                        self._literal(f"release[{task.name}]")
+                    )
                 if task.deadline is not None:
                     m.Add(start + task.duration <= task.deadline).OnlyEnforceIf(
                         self._literal(f"deadline[{task.name}]")
@@ -220,7 +223,9 @@ class _Model:
             if p.scale is Scale.PERIODS:
                 ct = self.model.Add(succ.start >= pred.start + tasks[p.pred].duration + p.delay)
             else:
-                ct = self.model.Add(self.time_of_start(p.succ) >= self.time_of_last(p.pred) + p.delay)
+                ct = self.model.Add(
+                    self.time_of_start(p.succ) >= self.time_of_last(p.pred) + p.delay
+                )
             ct.OnlyEnforceIf(when)
 
     def _add_resources(self) -> None:
@@ -258,13 +263,17 @@ class _Model:
         """The time label of task i's last period."""
         if i not in self._time_of_last:
             offset = self.problem.tasks[i].duration - 1
-            self._time_of_last[i] = self._time_at(i, offset, f"time_of_last[{self.problem.tasks[i].name}]")
+            self._time_of_last[i] = self._time_at(
+                i, offset, f"time_of_last[{self.problem.tasks[i].name}]"
+            )
         return self._time_of_last[i]
 
     def time_of_start(self, i: int) -> cp_model.IntVar:
         """The time label of task i's first period."""
         if i not in self._time_of_start:
-            self._time_of_start[i] = self._time_at(i, 0, f"time_of_start[{self.problem.tasks[i].name}]")
+            self._time_of_start[i] = self._time_at(
+                i, 0, f"time_of_start[{self.problem.tasks[i].name}]"
+            )
         return self._time_of_start[i]
 
     def _time_at(self, i: int, offset: int, name: str) -> cp_model.IntVar:
@@ -356,13 +365,39 @@ def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]
     return est, lst
 
 
-def _solve_lateness(problem: Problem, window: int | None, clock: _Clock, workers: int) -> Result:
+def _greedy_start(problem: Problem) -> Result | None:
+    """The serial heuristic's schedule as a result, when it keeps every deadline."""
+    found = serial_schedule(problem)
+    if found is None:
+        return None
+    starts, resources = found
+    late = []
+    for task, first in zip(problem.tasks, starts, strict=True):
+        if task.deadline is not None and first + task.duration > task.deadline:
+            return None
+        last_time = problem.time(first + task.duration - 1)
+        late.append(max(0, last_time - task.due) if task.due is not None else 0)
+    return Result(
+        OPTIMAL if sum(late) == 0 else FEASIBLE,
+        tuple(starts),
+        tuple(resources),
+        tuple(late),
+        objectives={LATE: sum(late)},
+        bounds={LATE: 0},
+    )
+
+
+def _solve_lateness(
+    problem: Problem, window: int | None, clock: _Clock, workers: int, hint: Result | None
+) -> Result:
     est, lst = _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
         return Result(INFEASIBLE, runtime=clock.elapsed())
     built = _Model(problem, est, lst)
     lateness = built.add_lateness()
     built.model.Minimize(lateness)
+    if hint is not None:
+        built.add_hint(hint)
     solver = _solver(clock.remaining() * 0.6, workers)
     status = _status(solver.Solve(built.model))
     if status not in (OPTIMAL, FEASIBLE):
@@ -379,27 +414,32 @@ def _solve_lateness(problem: Problem, window: int | None, clock: _Clock, workers
     )
 
 
-def _solve_start_sum(
-    problem: Problem, window: int | None, first: Result, clock: _Clock, workers: int
+def _solve_delay(
+    problem: Problem,
+    window: int | None,
+    first: Result,
+    clock: _Clock,
+    workers: int,
+    polish_time: float,
 ) -> Result:
     est, lst = _windows(problem, window)
     built = _Model(problem, est, lst)
     built.model.Add(built.add_lateness() <= first.objectives[LATE])
-    built.model.Minimize(built.start_sum())
+    offset = sum(est)
+    built.model.Minimize(built.start_sum() - offset)
     built.add_hint(first)
-    solver = _solver(clock.remaining(), workers)
+    solver = _solver(min(clock.remaining(), polish_time), workers)
     status = _status(solver.Solve(built.model))
     if status not in (OPTIMAL, FEASIBLE):
         return Result(UNKNOWN)
     starts, resources, late = built.read(solver)
-    proven = first.status == OPTIMAL and status == OPTIMAL
     return Result(
-        OPTIMAL if proven else FEASIBLE,
+        first.status,
         starts,
         resources,
         late,
-        objectives={LATE: sum(late), START_SUM: sum(starts)},
-        bounds={LATE: first.bounds[LATE], START_SUM: int(solver.BestObjectiveBound())},
+        objectives={LATE: sum(late), DELAY: sum(starts) - offset},
+        bounds={LATE: first.bounds[LATE], DELAY: int(solver.BestObjectiveBound())},
         runtime=clock.elapsed(),
     )
 

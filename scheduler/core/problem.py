@@ -9,6 +9,7 @@ Each dataclass checks its own fields; `Problem` checks the cross-references once
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -107,3 +108,15 @@ class Problem:
     def time(self, period: int) -> int:
         """The time label of `period`."""
         return period if self.times is None else self.times[period]
+
+    def first_period_at(self, label: int) -> int:
+        """The first period whose time label is >= label (horizon when there is none)."""
+        if self.times is None:
+            return max(label, 0)
+        return bisect.bisect_left(self.times, label)
+
+    def last_period_at(self, label: int) -> int:
+        """The last period whose time label is <= label (-1 when there is none)."""
+        if self.times is None:
+            return min(label, self.horizon - 1)
+        return bisect.bisect_right(self.times, label) - 1
