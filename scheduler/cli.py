@@ -17,6 +17,7 @@ import click
 
 from scheduler import api
 from scheduler.errors import BadInput
+from scheduler.export.ics import CalendarStateError
 from scheduler.schedule import Schedule
 from scheduler.summary import occurrence_table, schedule_summary, template_steps, template_table
 
@@ -37,6 +38,11 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         except BadInput as bad:
             for problem in bad.problems:
                 click.echo(str(problem), err=True)
+            code = BAD_INPUT
+        except CalendarStateError as bad:
+            click.echo(
+                f"{bad.path}: {bad.problem} (remove it to start the calendars anew)", err=True
+            )
             code = BAD_INPUT
         sys.exit(code)
 

@@ -1,0 +1,665 @@
+"""iCalendar export of a schedule (FORMAT.md section 6): team, person and activity calendars.
+
+`write_calendars` writes into `<out>/calendar/`:
+
+- `team.ics`: every task of the plan;
+- `<staff id>.ics`: exactly the events of `team.ics` that belong to that person (the person
+  files partition the team file, cancelled events included), one file per staff member even
+  when empty, so that a subscription never points at a missing file;
+- `activities.ics`: each activity occurrence's live window as one all-day event.
+
+Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk will notice:
+
+- **One event per stretch.** A task's working days can be interrupted by a weekend or a
+  holiday; `ScheduledTask.stretches` lists the runs of consecutive calendar days worked, and
+  each run is its own event, so nobody's calendar shows work on a day off. A split task's
+  events say `(1/2)`, `(2/2)` after the title. The UID of a stretch depends only on the plan
+  name, the task id and the stretch number (counted from 1, also for a task that is not
+  split), so a task that gains a stretch keeps its first event and adds one.
+- **All-day by default** (`DTSTART;VALUE=DATE`, exclusive `DTEND`). With
+  `event_time=(start, end)` the events are timed in the plan's timezone (`TZID` plus a
+  generated `VTIMEZONE`) from `start` on the stretch's first day to `end` on its last day.
+- **Titles are one line**: a line break inside a name becomes a space in `SUMMARY`; the
+  `DESCRIPTION` keeps the names as written. Other control characters are dropped.
+- **Free/busy**: events are `TRANSP:TRANSPARENT`, since a preparation task is work, not a
+  meeting that should block invitations.
+- **Reminder**: the first stretch of a task carries a `VALARM` (`ACTION:DISPLAY`) at
+  `alarm_at` (09:00) on the working day before it starts; later stretches carry none.
+- **Late tasks** say so in `DESCRIPTION` and have `PRIORITY:1`.
+- **Updates in place**: the earlier `team.ics` (and `activities.ics`) of the same plan in the
+  folder is the export state. Each event carries a content fingerprint
+  (`X-PROMO-FINGERPRINT`) and its owner (`X-PROMO-ASSIGNEE`). An event whose fingerprint is
+  unchanged keeps its `SEQUENCE`, a changed one gets `SEQUENCE + 1`, and an event that left
+  the plan stays, as it was, with `STATUS:CANCELLED`, `SEQUENCE + 1` and a cancelled mark in
+  its title, in this and every later export. A reassigned task moves to its new person's
+  file (its `SEQUENCE` goes up, as its attendee changed).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from scheduler.atomic import write_bytes
+from scheduler.schedule import Schedule, ScheduledTask
+
+CALENDAR_FOLDER = "calendar"
+TEAM_FILE = "team.ics"
+ACTIVITIES_FILE = "activities.ics"
+RESERVED_NAMES = frozenset({"team", "activities"})
+UID_DOMAIN = "promo-scheduler"
+# Fixed namespace of every UID this module writes; changing it would duplicate every event
+# people already imported.
+UID_NAMESPACE = uuid.UUID("5b0c6a4e-8d0f-5f6b-9a1e-7c1f3c2d9e10")
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+_ESCAPED = re.compile(r"\\([\\;,nN])")
+
+_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "team": "团队",
+        "activities": "活动日历",
+        "activity": "活动",
+        "store": "店铺",
+        "step": "步骤",
+        "role": "角色",
+        "assignee": "负责人",
+        "owner": "负责人",
+        "dates": "工作日",
+        "dates_value": "{start} 至 {end}，共 {n} 个工作日",
+        "stretch": "本段",
+        "stretch_value": "第 {i}/{n} 段，{start} 至 {end}",
+        "load": "投入",
+        "due": "截止",
+        "due_none": "无",
+        "strict": "（硬性截止）",
+        "after": "前置任务",
+        "after_none": "无",
+        "state": "状态",
+        "late": "延误 {n} 天",
+        "on_time": "按时",
+        "kind": "类型",
+        "live": "上线",
+        "live_value": "{start} 至 {end}，共 {n} 天",
+        "alarm": "{start} 开始：{summary}",
+        "cancelled": "[已取消] ",
+        "colon": "：",
+        "list_sep": "、",
+    },
+    "en": {
+        "team": "Team",
+        "activities": "Activities",
+        "activity": "Activity",
+        "store": "Store",
+        "step": "Step",
+        "role": "Role",
+        "assignee": "Assignee",
+        "owner": "Owner",
+        "dates": "Working days",
+        "dates_value": "{start} to {end}, {n} working days",
+        "stretch": "This part",
+        "stretch_value": "part {i} of {n}, {start} to {end}",
+        "load": "Load",
+        "due": "Due",
+        "due_none": "none",
+        "strict": " (hard deadline)",
+        "after": "After",
+        "after_none": "none",
+        "state": "Status",
+        "late": "late by {n} days",
+        "on_time": "on time",
+        "kind": "Kind",
+        "live": "Live",
+        "live_value": "{start} to {end}, {n} days",
+        "alarm": "Starts {start}: {summary}",
+        "cancelled": "[Cancelled] ",
+        "colon": ": ",
+        "list_sep": ", ",
+    },
+}
+
+_KINDS = {
+    "zh": {
+        "daily": "日常活动",
+        "weekly": "周活动",
+        "monthly": "月度活动",
+        "anniversary": "店庆",
+        "semiannual": "半年大促",
+        "theme": "主题活动",
+        "festival": "节日大促",
+    },
+}
+
+
+class CalendarStateError(ValueError):
+    """An earlier calendar file in the output folder cannot be read as export state."""
+
+    def __init__(self, path: Path, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"{path}: {problem} (it holds the SEQUENCE numbers of the events people imported; "
+            "move it away to start them afresh, after which some calendars ignore changes)"
+        )
+
+
+def task_uid(plan: str, task_id: str, stretch: int) -> str:
+    """The UID of a task's `stretch`-th event (from 1): depends on plan, task and number only."""
+    return _uid("task", plan, task_id, stretch)
+
+
+def activity_uid(plan: str, occurrence_id: str) -> str:
+    """The UID of an activity occurrence's live-window event in activities.ics."""
+    return _uid("activity", plan, occurrence_id)
+
+
+def write_calendars(
+    schedule: Schedule,
+    out_dir: Path,
+    *,
+    stamp: datetime,
+    event_time: tuple[time, time] | None = None,
+    alarm: bool = True,
+    working_days: Sequence[date] = (),
+    alarm_at: time = time(9, 0),
+) -> list[Path]:
+    """Write team.ics, one .ics per person and activities.ics under `out_dir/calendar`.
+
+    `stamp` is the DTSTAMP of every event (a naive value is taken as UTC), so the same
+    schedule and stamp give byte-identical files. `event_time` makes the events timed
+    instead of all-day. `alarm` adds a reminder at `alarm_at` on the working day before each
+    task starts; `working_days` is the plan calendar's working days (any order; default: the
+    schedule's own), and without any the reminder is on the calendar day before. An earlier
+    export of the same plan in the folder is updated in place (SEQUENCE, cancelled events).
+    Returns the paths written: team.ics, activities.ics, then the person files by staff id.
+    """
+    folder = Path(out_dir) / CALENDAR_FOLDER
+    team_path = folder / TEAM_FILE
+    activities_path = folder / ACTIVITIES_FILE
+    words = _words(schedule.language)
+    stamp_utc = _as_utc(stamp)
+    if event_time is not None and not event_time[0] < event_time[1]:
+        raise ValueError(f"event_time: {event_time}: the start must be before the end")
+
+    days = tuple(sorted(set(working_days or schedule.working_days)))
+    task_specs = _task_specs(schedule, event_time, alarm, alarm_at, days)
+    activity_specs = _activity_specs(schedule)
+
+    team_events = _merge(task_specs, _read_state(team_path, schedule.plan), stamp_utc, words)
+    activity_events = _merge(
+        activity_specs, _read_state(activities_path, schedule.plan), stamp_utc, words
+    )
+
+    people = {p.id: p for p in schedule.staff}
+    owners = sorted(set(people) | {owner for _, owner in team_events if owner})
+    for owner in owners:
+        if not _SAFE_ID.fullmatch(owner) or owner in RESERVED_NAMES:
+            raise ValueError(
+                f"staff id {owner!r} cannot name a calendar file "
+                "(expected letters, digits, '_', '.', '-', and not 'team' or 'activities')"
+            )
+
+    files: dict[Path, bytes] = {}
+    files[activities_path] = _calendar_bytes(
+        schedule, f"{schedule.plan} · {words['activities']}", activity_events
+    )
+    for owner in owners:
+        name = _one_line(people[owner].name) if owner in people else ""
+        mine = [(event, o) for event, o in team_events if o == owner]
+        files[folder / f"{owner}.ics"] = _calendar_bytes(
+            schedule, f"{schedule.plan} · {name or owner}", mine
+        )
+    # team.ics is the export state: written last, so that an interrupted run repeats alike.
+    files[team_path] = _calendar_bytes(schedule, f"{schedule.plan} · {words['team']}", team_events)
+
+    for path, data in files.items():
+        if not (path.exists() and path.read_bytes() == data):
+            write_bytes(path, data)
+    return [team_path, activities_path, *(folder / f"{owner}.ics" for owner in owners)]
+
+
+# --- what each event says -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """The content of one event before SEQUENCE and DTSTAMP are known."""
+
+    uid: str
+    start: date | datetime
+    end: date | datetime
+    summary: str
+    description: str
+    categories: tuple[str, ...]
+    owner: str  # staff id whose file holds the event; "" in activities.ics
+    ref: str  # task id or occurrence id
+    attendee: tuple[str, str] | None = None  # (email, display name)
+    priority: int | None = None
+    alarm: tuple[timedelta, str] | None = None  # (trigger relative to DTSTART, text)
+
+    def fingerprint(self) -> str:
+        content = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "tz": str(getattr(self.start, "tzinfo", None) or ""),
+            "summary": self.summary,
+            "description": self.description,
+            "categories": list(self.categories),
+            "owner": self.owner,
+            "ref": self.ref,
+            "attendee": list(self.attendee) if self.attendee else None,
+            "priority": self.priority,
+            "alarm": [self.alarm[0].total_seconds(), self.alarm[1]] if self.alarm else None,
+        }
+        text = json.dumps(content, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class _Names:
+    """Look-ups by id and the plan language's words, shared by every event's text."""
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = schedule
+        self.words = _words(schedule.language)
+        self.activities = {a.id: a for a in schedule.activities}
+        self.people = {p.id: p for p in schedule.staff}
+        self.tasks = {t.id: t for t in schedule.tasks}
+
+    def activity(self, activity_id: str) -> str:
+        """The activity's name, with its store in front when the plan has several stores."""
+        activity = self.activities.get(activity_id)
+        if activity is None:
+            return activity_id
+        name = activity.name or activity.id
+        stores = self.schedule.stores
+        if activity.store and len(stores) > 1:
+            store = stores.get(activity.store, activity.store)
+            if store not in name:
+                name = f"{store} · {name}"
+        return name
+
+    def store(self, activity_id: str) -> str | None:
+        activity = self.activities.get(activity_id)
+        if activity is None or not activity.store:
+            return None
+        return self.schedule.stores.get(activity.store, activity.store)
+
+    def person(self, staff_id: str) -> str:
+        person = self.people.get(staff_id)
+        return person.name if person else staff_id
+
+    def task(self, task_id: str, seen_from: ScheduledTask) -> str:
+        """A predecessor's name; with its activity's when that is another activity."""
+        task = self.tasks.get(task_id)
+        if task is None:
+            return task_id
+        if task.activity == seen_from.activity:
+            return task.name
+        return f"[{self.activity(task.activity)}] {task.name}"
+
+    def kind(self, kind: str) -> str:
+        return _KINDS.get(self.schedule.language, {}).get(kind, kind)
+
+
+def _task_specs(
+    schedule: Schedule,
+    event_time: tuple[time, time] | None,
+    alarm: bool,
+    alarm_at: time,
+    working_days: tuple[date, ...],
+) -> list[_Spec]:
+    names = _Names(schedule)
+    words = names.words
+    zone = ZoneInfo(schedule.timezone) if event_time is not None else None
+    day_start = event_time[0] if event_time else time(0, 0)
+    specs = []
+    for task in schedule.tasks:
+        activity = names.activities.get(task.activity)
+        person = names.people.get(task.assignee)
+        stretches = _stretches(task, working_days)
+        title = f"[{_one_line(names.activity(task.activity))}] {_one_line(task.name)}"
+        for number, (first, last) in enumerate(stretches, start=1):
+            summary = title if len(stretches) == 1 else f"{title} ({number}/{len(stretches)})"
+            if zone is not None and event_time is not None:
+                start: date | datetime = datetime.combine(first, event_time[0], zone)
+                end: date | datetime = datetime.combine(last, event_time[1], zone)
+            else:
+                start, end = first, last + timedelta(days=1)
+            reminder = None
+            if alarm and number == 1:
+                before = _working_day_before(first, working_days)
+                trigger = datetime.combine(before, alarm_at) - datetime.combine(first, day_start)
+                text = words["alarm"].format(start=first.isoformat(), summary=summary)
+                reminder = (trigger, text)
+            specs.append(
+                _Spec(
+                    uid=task_uid(schedule.plan, task.id, number),
+                    start=start,
+                    end=end,
+                    summary=summary,
+                    description=_task_description(names, task, stretches, number),
+                    categories=(activity.kind,) if activity and activity.kind else (),
+                    owner=task.assignee,
+                    ref=task.id,
+                    attendee=(person.email, _one_line(person.name))
+                    if person and person.email
+                    else None,
+                    priority=1 if task.late_days > 0 else None,
+                    alarm=reminder,
+                )
+            )
+    return _unique(specs, "task")
+
+
+def _activity_specs(schedule: Schedule) -> list[_Spec]:
+    names = _Names(schedule)
+    words = names.words
+    specs = []
+    for activity in schedule.activities:
+        label = names.activity(activity.id)
+        live = words["live_value"].format(
+            start=activity.start.isoformat(),
+            end=activity.end.isoformat(),
+            n=(activity.end - activity.start).days + 1,
+        )
+        lines = [
+            (words["activity"], f"{label} ({activity.id})"),
+            (words["kind"], names.kind(activity.kind)),
+            (words["live"], live),
+        ]
+        store = names.store(activity.id)
+        if store:
+            lines.append((words["store"], store))
+        if activity.owner:
+            lines.append((words["owner"], names.person(activity.owner)))
+        specs.append(
+            _Spec(
+                uid=activity_uid(schedule.plan, activity.id),
+                start=activity.start,
+                end=activity.end + timedelta(days=1),
+                summary=_one_line(label),
+                description=_lines(lines, words),
+                categories=(activity.kind,) if activity.kind else (),
+                owner="",
+                ref=activity.id,
+            )
+        )
+    return _unique(specs, "activity")
+
+
+def _task_description(
+    names: _Names, task: ScheduledTask, stretches: list[tuple[date, date]], number: int
+) -> str:
+    words = names.words
+    dates = words["dates_value"].format(
+        start=task.start.isoformat(),
+        end=task.end.isoformat(),
+        n=task.working_days or sum((last - first).days + 1 for first, last in stretches),
+    )
+    lines = [(words["activity"], f"{names.activity(task.activity)} ({task.activity})")]
+    store = names.store(task.activity)
+    if store:
+        lines.append((words["store"], store))
+    lines += [
+        (words["step"], f"{task.name} ({task.step})"),
+        (words["role"], task.role),
+        (words["assignee"], names.person(task.assignee)),
+        (words["dates"], dates),
+    ]
+    if len(stretches) > 1:
+        first, last = stretches[number - 1]
+        part = words["stretch_value"].format(
+            i=number, n=len(stretches), start=first.isoformat(), end=last.isoformat()
+        )
+        lines.append((words["stretch"], part))
+    if task.load != 100:
+        lines.append((words["load"], f"{task.load}%"))
+    due = words["due_none"]
+    if task.due:
+        due = task.due.isoformat() + (words["strict"] if task.strict else "")
+    lines.append((words["due"], due))
+    after = words["list_sep"].join(names.task(t, task) for t in task.after)
+    lines.append((words["after"], after or words["after_none"]))
+    state = words["late"].format(n=task.late_days) if task.late_days > 0 else words["on_time"]
+    lines.append((words["state"], state))
+    return _lines(lines, words)
+
+
+def _lines(pairs: Iterable[tuple[str, str]], words: dict[str, str]) -> str:
+    return "\n".join(f"{key}{words['colon']}{_clean(value)}" for key, value in pairs)
+
+
+def _stretches(task: ScheduledTask, working_days: tuple[date, ...]) -> list[tuple[date, date]]:
+    """The task's runs of consecutive calendar days worked, first to last."""
+    if task.stretches:
+        return sorted(task.stretches)
+    if not working_days:
+        return [(task.start, task.end)]
+    lo = bisect.bisect_left(working_days, task.start)
+    hi = bisect.bisect_right(working_days, task.end)
+    runs: list[tuple[date, date]] = []
+    for day in working_days[lo:hi]:
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs or [(task.start, task.end)]
+
+
+def _working_day_before(day: date, working_days: tuple[date, ...]) -> date:
+    index = bisect.bisect_left(working_days, day)
+    return working_days[index - 1] if index > 0 else day - timedelta(days=1)
+
+
+def _unique(specs: list[_Spec], what: str) -> list[_Spec]:
+    seen: dict[str, str] = {}
+    for spec in specs:
+        if spec.uid in seen:
+            raise ValueError(f"two {what}s have the id {spec.ref!r}: each needs its own id")
+        seen[spec.uid] = spec.ref
+    return specs
+
+
+# --- earlier export, SEQUENCE and cancellation ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Old:
+    """An event of the earlier export."""
+
+    event: Event
+    sequence: int
+    fingerprint: str
+    cancelled: bool
+    owner: str
+
+
+def _read_state(path: Path, plan: str) -> dict[str, _Old]:
+    """The events of an earlier export of `plan` at `path`, by UID (none when absent)."""
+    if not path.exists():
+        return {}
+    try:
+        calendar = Calendar.from_ical(path.read_bytes())
+    except ValueError as error:
+        raise CalendarStateError(path, f"not an iCalendar file ({error})") from error
+    if _x_text(calendar, "X-PROMO-PLAN") != _one_line(plan):
+        return {}  # another plan's or a foreign file: start afresh
+    state: dict[str, _Old] = {}
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", ""))
+        if not uid:
+            continue
+        try:
+            sequence = int(event.get("SEQUENCE", 0))
+        except (TypeError, ValueError) as error:
+            raise CalendarStateError(path, f"UID {uid}: SEQUENCE is not a number") from error
+        state[uid] = _Old(
+            event=event,
+            sequence=sequence,
+            fingerprint=_x_text(event, "X-PROMO-FINGERPRINT"),
+            cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+            owner=_x_text(event, "X-PROMO-ASSIGNEE"),
+        )
+    return state
+
+
+def _merge(
+    specs: list[_Spec], state: dict[str, _Old], stamp: datetime, words: dict[str, str]
+) -> list[tuple[Event, str]]:
+    """Every event to write with its owner: the current ones and the cancelled ones, sorted."""
+    events: list[tuple[Event, str]] = []
+    for spec in specs:
+        old = state.get(spec.uid)
+        fingerprint = spec.fingerprint()
+        if old is None:
+            sequence = 0
+        elif old.cancelled or old.fingerprint != fingerprint:
+            sequence = old.sequence + 1
+        else:
+            sequence = old.sequence
+        events.append((_render(spec, sequence, fingerprint, stamp), spec.owner))
+    current = {spec.uid for spec in specs}
+    for uid, old in state.items():
+        if uid not in current:
+            events.append((_cancelled(old, stamp, words), old.owner))
+    events.sort(key=lambda pair: (_day(pair[0].get("DTSTART")), str(pair[0]["UID"])))
+    return events
+
+
+def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Event:
+    event = Event()
+    event.add("UID", spec.uid)
+    event.add("DTSTAMP", stamp)
+    event.add("SEQUENCE", sequence)
+    event.add("DTSTART", spec.start)
+    event.add("DTEND", spec.end)
+    event.add("SUMMARY", spec.summary)
+    event.add("DESCRIPTION", spec.description)
+    if spec.categories:
+        event.add("CATEGORIES", list(spec.categories))
+    event.add("STATUS", "CONFIRMED")
+    event.add("TRANSP", "TRANSPARENT")
+    if spec.priority is not None:
+        event.add("PRIORITY", spec.priority)
+    if spec.attendee:
+        email, name = spec.attendee
+        attendee = vCalAddress(f"mailto:{email}")
+        if name:
+            # A double quote would be written as RFC 6868's ^', which few clients decode, and
+            # a backslash before `;`, `:` or the end is read as an escape by many parsers.
+            attendee.params["CN"] = name.replace('"', "'").replace("\\", "/")
+        attendee.params["ROLE"] = "REQ-PARTICIPANT"
+        attendee.params["PARTSTAT"] = "ACCEPTED"
+        event.add("ATTENDEE", attendee)
+    event.add("X-PROMO-REF", vText(spec.ref))
+    if spec.owner:
+        event.add("X-PROMO-ASSIGNEE", vText(spec.owner))
+    event.add("X-PROMO-FINGERPRINT", fingerprint)
+    if spec.alarm:
+        trigger, text = spec.alarm
+        reminder = Alarm()
+        reminder.add("ACTION", "DISPLAY")
+        reminder.add("DESCRIPTION", text)
+        reminder.add("TRIGGER", trigger)
+        event.add_component(reminder)
+    return event
+
+
+def _cancelled(old: _Old, stamp: datetime, words: dict[str, str]) -> Event:
+    """The earlier event as it was, marked cancelled (once: a cancelled one stays as it is)."""
+    event = Event()
+    for name, value in old.event.property_items(recursive=False):
+        if name in {"BEGIN", "END", "DTSTAMP", "SEQUENCE", "STATUS"}:
+            continue
+        if name == "SUMMARY" and not old.cancelled:
+            value = vText(words["cancelled"] + str(value))
+        event.add(name, value, encode=False)
+    event.add("DTSTAMP", stamp)
+    event.add("SEQUENCE", old.sequence if old.cancelled else old.sequence + 1)
+    event.add("STATUS", "CANCELLED")
+    return event
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, str]]) -> bytes:
+    calendar = Calendar()
+    calendar.add("PRODID", f"-//promo-scheduler//promo-scheduler//{_words_key(schedule)}")
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add("NAME", vText(_one_line(name)))
+    calendar.add("X-WR-CALNAME", vText(_one_line(name)))
+    calendar.add("X-WR-TIMEZONE", schedule.timezone)
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", "PT12H")
+    calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
+    for event, _owner in events:
+        calendar.add_component(event)
+    days = [_day(event.get("DTSTART")) for event, _ in events]
+    if days and calendar.get_used_tzids():
+        calendar.add_missing_timezones(
+            first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
+        )
+    return calendar.to_ical()
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _uid(kind: str, plan: str, *key: Any) -> str:
+    name = json.dumps([kind, plan, *key], ensure_ascii=False)
+    return f"{uuid.uuid5(UID_NAMESPACE, name).hex}@{UID_DOMAIN}"
+
+
+def _words_key(schedule: Schedule) -> str:
+    return "ZH" if schedule.language == "zh" else "EN"
+
+
+def _words(language: str) -> dict[str, str]:
+    return _WORDS["zh" if language == "zh" else "en"]
+
+
+def _as_utc(stamp: datetime) -> datetime:
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def _day(prop: Any) -> date:
+    value = getattr(prop, "dt", prop)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _clean(text: str) -> str:
+    """Text with one kind of line break and no other control character (TEXT can't hold them)."""
+    return _CONTROL.sub("", _BREAKS.sub("\n", text))
+
+
+def _one_line(text: str) -> str:
+    return _LINE_BREAKS.sub(" ", _clean(text)).strip()
+
+
+def _x_text(component: Any, name: str) -> str:
+    """An X- property's text value, unescaped (icalendar keeps X- values as written)."""
+    value = component.get(name)
+    if value is None:
+        return ""
+    raw = value.to_ical() if hasattr(value, "to_ical") else value
+    raw = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+    return _ESCAPED.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), raw)
