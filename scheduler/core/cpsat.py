@@ -3,7 +3,8 @@
 Objectives, lexicographic: first the least total lateness (`late`), then the least total
 delay (`delay`: the periods by which tasks start after their earliest possible start, so
 that work is done early and leaves buffer before its due date). Each is its own CP-SAT
-solve; the second keeps the first's optimum and starts from its solution. The first is the
+solve; the second keeps the first's optimum, starts from its solution and, where it costs
+no delay, keeps its choice of resources (the heuristic spreads work evenly). The first is the
 contract's objective and decides the status (`optimal` once its optimum is proven); the
 second is a tie-break polished for at most `polish_time` seconds, and its proven bound is
 reported beside its value.
@@ -426,7 +427,10 @@ def _solve_delay(
     built = _Model(problem, est, lst)
     built.model.Add(built.add_lateness() <= first.objectives[LATE])
     offset = sum(est)
-    built.model.Minimize(built.start_sum() - offset)
+    delay = built.start_sum() - offset
+    # keep the first solution's resources where it costs no delay (its balance of work)
+    kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
+    built.model.Minimize(delay * (len(kept) + 1) - sum(kept))
     built.add_hint(first)
     solver = _solver(min(clock.remaining(), polish_time), workers)
     status = _status(solver.Solve(built.model))
@@ -439,9 +443,14 @@ def _solve_delay(
         resources,
         late,
         objectives={LATE: sum(late), DELAY: sum(starts) - offset},
-        bounds={LATE: first.bounds[LATE], DELAY: int(solver.BestObjectiveBound())},
+        bounds={LATE: first.bounds[LATE], DELAY: _delay_bound(solver, len(kept))},
         runtime=clock.elapsed(),
     )
+
+
+def _delay_bound(solver: cp_model.CpSolver, kept: int) -> int:
+    """The proven bound on delay from the bound on delay * (kept + 1) - kept resources."""
+    return max(0, -(-int(solver.BestObjectiveBound()) // (kept + 1)))
 
 
 def _solve_with_assumptions(

@@ -83,11 +83,14 @@ def _earliest(problem: Problem, i: int, preds: list, starts: list[int]) -> int:
 
 
 def _place(problem: Problem, i: int, earliest: int, usage: list[list[int]]):
-    """The earliest (start, resource) with room for the whole task, filling `usage`."""
+    """The earliest (start, resource) with room for the whole task, filling `usage`.
+
+    Between resources that can start equally early, the least used so far wins.
+    """
     task = problem.tasks[i]
     allowed = (task.fixed_resource,) if task.fixed_resource is not None else task.resources
     best = None
-    for r in allowed:
+    for r in sorted(allowed, key=lambda r: sum(usage[r]) / problem.resources[r].capacity):
         capacity = problem.resources[r].capacity
         start = earliest
         while start + task.duration <= problem.horizon:
