@@ -1,0 +1,365 @@
+"""schedule.csv and schedule.xlsx (scheduler.export.tables), on a small hand-built schedule.
+
+The fixture `sample_schedule()` is also used by test_export_chart.py and
+test_gantt_browser.py. It has Chinese names, a task split by a weekend, a late task, a task
+name beginning with `=` and a person name beginning with `@` (formula injection), and a task
+name with `<`, `&` and `"` (HTML escaping).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from scheduler.export.tables import (
+    GANTT_FIRST_DAY_COLUMN,
+    GANTT_HEADER_ROWS,
+    LATE_COLOUR,
+    OFF_DAY_COLOUR,
+    WINDOW_COLOUR,
+    headers,
+    person_colours,
+    weekly_load,
+    write_csv,
+    write_xlsx,
+)
+from scheduler.schedule import ActivityWindow, Person, Schedule, ScheduledTask
+
+GOLDEN = Path(__file__).parent / "golden" / "tables" / "schedule.csv"
+D = date.fromisoformat
+
+
+def sample_schedule() -> Schedule:
+    """Two activities, five tasks, three people, in May-June 2027 (weekends 8/9 May, ...)."""
+    mid = "mid_year@2027-06-01"
+    member = "member_day@2027-05-18"
+
+    def task(
+        activity: str,
+        step: str,
+        name: str,
+        role: str,
+        who: str,
+        start: str,
+        end: str,
+        due: str | None,
+        **extra,
+    ) -> ScheduledTask:
+        return ScheduledTask(
+            id=f"{activity}/{step}",
+            activity=activity,
+            step=step,
+            name=name,
+            role=role,
+            assignee=who,
+            start=D(start),
+            end=D(end),
+            load=extra.pop("load", 100),
+            due=D(due) if due else None,
+            late_days=extra.pop("late_days", 0),
+            stretches=extra.pop("stretches", ((D(start), D(end)),)),
+            **extra,
+        )
+
+    tasks = [
+        task(
+            mid,
+            "photos",
+            "商品拍摄",
+            "design",
+            "li_na",
+            "2027-05-13",
+            "2027-05-18",
+            "2027-05-21",
+            working_days=4,
+            stretches=((D("2027-05-13"), D("2027-05-14")), (D("2027-05-17"), D("2027-05-18"))),
+        ),
+        task(
+            mid,
+            "copy",
+            '文案 <草稿> & "审核"',
+            "copywriting",
+            "wang_fang",
+            "2027-05-19",
+            "2027-05-21",
+            "2027-05-25",
+            working_days=3,
+            load=50,
+        ),
+        task(
+            mid,
+            "pricing",
+            "=SUM(A1) 价格核对",
+            "ops",
+            "xiao_wang",
+            "2027-05-24",
+            "2027-05-27",
+            "2027-05-25",
+            working_days=4,
+            late_days=2,
+            after=(f"{mid}/copy",),
+        ),
+        task(
+            mid,
+            "launch",
+            "上线检查",
+            "ops",
+            "xiao_wang",
+            "2027-05-31",
+            "2027-05-31",
+            "2027-05-31",
+            working_days=1,
+            strict=True,
+        ),
+        task(
+            member,
+            "banner",
+            "会员日海报",
+            "design",
+            "li_na",
+            "2027-05-10",
+            "2027-05-12",
+            "2027-05-14",
+            working_days=3,
+            load=50,
+        ),
+    ]
+    return Schedule(
+        plan="天猫旗舰店 2027",
+        status="feasible",
+        tasks=tasks,
+        activities=[
+            ActivityWindow(
+                mid, "mid_year", "618 年中大促", "festival", D("2027-06-01"), D("2027-06-18")
+            ),
+            ActivityWindow(
+                member, "member_day", "会员日", "monthly", D("2027-05-18"), D("2027-05-18")
+            ),
+        ],
+        staff=[
+            Person("li_na", "李娜", ("design",)),
+            Person("wang_fang", "王芳", ("copywriting",)),
+            Person("xiao_wang", "@小王", ("ops",), capacity=80),
+        ],
+        language="zh",
+    )
+
+
+def rgb(cell) -> str | None:
+    """The solid fill colour of a cell as `#rrggbb`, or None when it is not filled."""
+    if cell.fill is None or cell.fill.fill_type != "solid":
+        return None
+    return "#" + str(cell.fill.start_color.rgb)[-6:].lower()
+
+
+# ---------------------------------------------------------------- csv
+
+
+def test_csv_has_bom_and_round_trips_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    write_csv(sample_schedule(), path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(frame.columns) == headers("zh")
+    assert frame.columns[2] == "activity (活动)"
+    assert "商品拍摄" in set(frame["task (任务)"])
+    assert '文案 <草稿> & "审核"' in set(frame["task (任务)"])
+    assert set(frame["assignee (负责人)"]) == {"李娜", "王芳", "'@小王"}
+
+
+def test_csv_rows_sorted_by_start_then_id(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    write_csv(sample_schedule(), path)
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(frame["start (开始)"]) == sorted(frame["start (开始)"])
+    assert frame["task id (任务编号)"][0] == "member_day@2027-05-18/banner"
+
+
+def test_csv_neutralises_formula_cells(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    write_csv(sample_schedule(), path)
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    pricing = frame[frame["step (步骤)"] == "pricing"].iloc[0]
+    assert pricing["task (任务)"] == "'=SUM(A1) 价格核对"
+    assert pricing["late days (延误天数)"] == "2"
+    for column in frame.columns:
+        assert not any(
+            value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in frame[column]
+        )
+
+
+def test_csv_english_headers() -> None:
+    assert headers("en")[:3] == ["task id", "activity id", "activity"]
+
+
+def test_csv_golden(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    write_csv(sample_schedule(), path)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_bytes(path.read_bytes())
+    assert path.read_bytes() == GOLDEN.read_bytes(), "regenerate with UPDATE_GOLDEN=1"
+
+
+def test_csv_of_empty_schedule_has_header_only(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.csv"
+    write_csv(Schedule(plan="p", status="infeasible", tasks=[]), path)
+    assert path.read_text(encoding="utf-8-sig") == ",".join(headers("en")) + "\n"
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("xlsx") / "schedule.xlsx"
+    write_xlsx(sample_schedule(), path)
+    return load_workbook(path)
+
+
+def test_xlsx_sheets(workbook) -> None:
+    assert workbook.sheetnames == ["Tasks", "Gantt", "People"]
+
+
+def test_xlsx_tasks_sheet(workbook) -> None:
+    sheet = workbook["Tasks"]
+    assert [c.value for c in sheet[1]] == headers("zh")
+    assert sheet.freeze_panes == "A2"
+    assert "Tasks" in sheet.tables
+    assert sheet.max_row == 6
+    values = {row[4].value: row for row in sheet.iter_rows(min_row=2)}
+    pricing = values["=SUM(A1) 价格核对"]  # kept as text, not a formula
+    assert pricing[4].data_type == "s"
+    assert pricing[8].value.date() == date(2027, 5, 24)
+    assert sheet.column_dimensions["E"].width > 10
+
+
+def _gantt_columns(sheet) -> dict[date, int]:
+    return {
+        cell.value.date(): cell.column
+        for cell in sheet[GANTT_HEADER_ROWS][GANTT_FIRST_DAY_COLUMN - 1 :]
+    }
+
+
+def _gantt_row(sheet, task_name: str) -> int:
+    for row in range(GANTT_HEADER_ROWS + 1, sheet.max_row + 1):
+        if sheet.cell(row=row, column=2).value == task_name:
+            return row
+    raise AssertionError(task_name)
+
+
+def test_xlsx_gantt_span_and_header(workbook) -> None:
+    sheet = workbook["Gantt"]
+    columns = _gantt_columns(sheet)
+    assert min(columns) == date(2027, 5, 10)  # earliest task start
+    assert max(columns) == date(2027, 6, 18)  # end of the 618 live window
+    assert len(columns) == 40
+    assert sheet.cell(row=1, column=GANTT_FIRST_DAY_COLUMN).value == "2027-05"
+    assert sheet.cell(row=1, column=columns[date(2027, 6, 1)]).value == "2027-06"
+    assert sheet.freeze_panes == "D3"
+
+
+def test_xlsx_gantt_fills_exactly_the_working_days(workbook) -> None:
+    sheet = workbook["Gantt"]
+    columns = _gantt_columns(sheet)
+    row = _gantt_row(sheet, "商品拍摄")
+    colour = person_colours(sample_schedule())["li_na"]
+    filled = {day for day, col in columns.items() if rgb(sheet.cell(row=row, column=col)) == colour}
+    assert filled == {date(2027, 5, d) for d in (13, 14, 17, 18)}  # not the weekend 15/16
+
+
+def test_xlsx_gantt_shades_weekends(workbook) -> None:
+    sheet = workbook["Gantt"]
+    columns = _gantt_columns(sheet)
+    row = _gantt_row(sheet, "商品拍摄")
+    shaded = {
+        day for day, col in columns.items() if rgb(sheet.cell(row=2, column=col)) == OFF_DAY_COLOUR
+    }
+    assert shaded == {day for day in columns if day.weekday() >= 5}
+    assert rgb(sheet.cell(row=row, column=columns[date(2027, 5, 15)])) == OFF_DAY_COLOUR
+    assert rgb(sheet.cell(row=row, column=columns[date(2027, 5, 19)])) is None
+
+
+def test_xlsx_gantt_marks_late_days_and_live_window(workbook) -> None:
+    sheet = workbook["Gantt"]
+    columns = _gantt_columns(sheet)
+    row = _gantt_row(sheet, "=SUM(A1) 价格核对")
+    late = {d for d, c in columns.items() if rgb(sheet.cell(row=row, column=c)) == LATE_COLOUR}
+    assert late == {date(2027, 5, 26), date(2027, 5, 27)}  # due 25th
+    window = {d for d, c in columns.items() if rgb(sheet.cell(row=row, column=c)) == WINDOW_COLOUR}
+    assert window == {date(2027, 6, d) for d in range(1, 19)}
+
+
+def _shaded_header_days(path: Path) -> set[date]:
+    sheet = load_workbook(path)["Gantt"]
+    return {
+        day
+        for day, col in _gantt_columns(sheet).items()
+        if rgb(sheet.cell(row=2, column=col)) == OFF_DAY_COLOUR
+    }
+
+
+def test_xlsx_gantt_working_days_replace_weekends(tmp_path: Path) -> None:
+    """Inside the given working days' range only missing days are off; outside it, weekends."""
+    path = tmp_path / "schedule.xlsx"
+    may = [date(2027, 5, d) for d in range(10, 32) if d != 12]  # a holiday on 12, no weekends
+    write_xlsx(sample_schedule(), path, working_days=may)
+    june_weekends = {date(2027, 6, d) for d in (5, 6, 12, 13)}
+    assert _shaded_header_days(path) == {date(2027, 5, 12)} | june_weekends
+
+
+def test_xlsx_gantt_uses_the_schedules_own_calendar(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xlsx"
+    may = [date(2027, 5, d) for d in range(10, 32) if d != 12]
+    write_xlsx(replace(sample_schedule(), working_days=may), path)
+    assert date(2027, 5, 12) in _shaded_header_days(path)
+    assert date(2027, 5, 15) not in _shaded_header_days(path)
+
+
+def test_xlsx_people_weekly_person_days(workbook) -> None:
+    sheet = workbook["People"]
+    assert "人天" in sheet["A1"].value
+    header = [c.value for c in sheet[2]]
+    rows = {r[1].value: r for r in sheet.iter_rows(min_row=3)}
+    li_na = rows["li_na"]
+    # week 19 (10-16 May): banner 3 days at 50% + photos 2 days at 100%
+    assert li_na[header.index("2027-W19")].value == 3.5
+    assert li_na[header.index("2027-W20")].value == 2.0
+    assert rows["xiao_wang"][2].value == 80
+    assert weekly_load(sample_schedule())["wang_fang"] == {"2027-W20": 1.5}
+
+
+def test_xlsx_is_deterministic(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_xlsx(sample_schedule(), first)
+    write_xlsx(sample_schedule(), second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(first.read_bytes())) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"1980-01-01T00:00:00Z" in archive.read("docProps/core.xml")
+
+
+def test_xlsx_of_empty_schedule(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.xlsx"
+    write_xlsx(Schedule(plan="p", status="infeasible", tasks=[]), path)
+    assert load_workbook(path).sheetnames == ["Tasks", "Gantt", "People"]
+
+
+def test_bare_contract_schedule(tmp_path: Path) -> None:
+    """Only the contract's task fields: no activities, no staff, no stretches."""
+    schedule = sample_schedule()
+    schedule.activities, schedule.staff = [], []
+    schedule.tasks = [replace(t, stretches=()) for t in schedule.tasks]
+    write_csv(schedule, tmp_path / "schedule.csv")
+    write_xlsx(schedule, tmp_path / "schedule.xlsx")
+    frame = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig", dtype=str)
+    assert set(frame["activity (活动)"]) == {"mid_year@2027-06-01", "member_day@2027-05-18"}
+    assert load_workbook(tmp_path / "schedule.xlsx")["Gantt"].max_row == 2 + 5
