@@ -1,0 +1,238 @@
+"""Typed reading of one YAML mapping's fields, recording every mistake with its key path.
+
+`Fields` is the vocabulary the plan and template validators are written in: each getter
+checks one field, records a mistake in the shared `Problems` (file, key path, value as
+written, what was expected) and returns a usable fallback, so that one wrong field does
+not hide the mistakes after it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from scheduler.errors import Problems
+from scheduler.model import LocalText
+
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
+SNAKE_CASE_EXPECTED = "snake_case: a-z, 0-9 and _, starting with a letter"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_EXPECTED = "a date YYYY-MM-DD"
+_MISSING = object()
+
+
+def written(value: Any) -> str:
+    """`value` the way a user wrote it in YAML: `true`, `2026-03-20`, `[a, b]`, `null`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        flow = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=math.inf)
+        return flow.strip()
+    return str(value)
+
+
+def close_matches(word: Any, choices: Sequence[str]) -> list[str]:
+    """The choices that look like a misspelling of `word`, best first."""
+    return difflib.get_close_matches(str(word), list(choices), n=3, cutoff=0.6)
+
+
+def one_of(choices: Sequence[str], word: Any = None) -> str:
+    """`did you mean x? one of: a, b, c`, the expectation for a value from a fixed list."""
+    choices = list(dict.fromkeys(c for c in choices if c))
+    listed = f"one of: {', '.join(choices)}"
+    matches = close_matches(word, choices) if word is not None else []
+    return f"did you mean {matches[0]}? {listed}" if matches else listed
+
+
+def join_path(path: str, key: str | int) -> str:
+    """The key path of `key` inside `path`: `staff[1]` + `leave` -> `staff[1].leave`."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def as_date(value: Any) -> date | None:
+    """`value` as a date when it is one written YAML's way (YYYY-MM-DD), else None."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+class Fields:
+    """The fields of one YAML mapping at key path `path`, read with their checks."""
+
+    def __init__(self, problems: Problems, path: str, data: Mapping[str, Any], index: int = 0):
+        self.problems = problems
+        self.path = path
+        self.data = data
+        self.index = index  # position in its list, when it is a list item
+
+    def at(self, key: str | int) -> str:
+        """The key path of `key` in this mapping."""
+        return join_path(self.path, key)
+
+    def add(self, key: str | int, value: Any, problem: str, expected: str = "") -> None:
+        """Record a mistake in field `key` whose value is `value`."""
+        self.problems.add(self.at(key), written(value), problem, expected)
+
+    def has(self, key: str) -> bool:
+        """Whether the mapping gives `key` at all (null counts as given)."""
+        return key in self.data
+
+    def only(self, allowed: Sequence[str]) -> None:
+        """Record every field that is not in `allowed` (typos like `stat:`)."""
+        for key, value in self.data.items():
+            if key not in allowed:
+                self.problems.add(
+                    join_path(self.path, str(key)),
+                    written(value),
+                    "unknown field",
+                    one_of(list(allowed), key),
+                )
+
+    def raw(self, key: str, required: bool, expected: str) -> Any:
+        """The value of `key`, or `_MISSING` (recorded when required) when absent or null."""
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problems.add(self.at(key), "", "missing", f"required: {expected}")
+            return _MISSING
+        return value
+
+    def text(
+        self, key: str, required: bool = False, default: str | None = None, what: str = "a text"
+    ) -> str | None:
+        """A text field; numbers (`title: 618`) are taken as the text they are written as."""
+        value = self.raw(key, required, what)
+        if value is _MISSING:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(key, value, "not a text", what)
+            return default
+        text = str(value).strip()
+        if not text:
+            self.add(key, value, "empty", what)
+            return default
+        return text
+
+    def ident(self, key: str, required: bool = False) -> str | None:
+        """A snake_case id; a wrongly spelled one is recorded and still returned."""
+        value = self.raw(key, required, f"an id ({SNAKE_CASE_EXPECTED})")
+        if value is _MISSING:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(key, value, "not an id", SNAKE_CASE_EXPECTED)
+            return None
+        text = str(value)
+        if not SNAKE_CASE.match(text):
+            self.add(key, value, "not a valid id", SNAKE_CASE_EXPECTED)
+        return text
+
+    def integer(
+        self,
+        key: str,
+        low: int,
+        high: int | None = None,
+        default: int | None = None,
+        required: bool = False,
+    ) -> int | None:
+        """An integer in low..high (high None: no upper bound); absent gives `default`."""
+        expected = f"an integer {low}..{high}" if high is not None else f"an integer >= {low}"
+        value = self.raw(key, required, expected)
+        if value is _MISSING:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(key, value, "not an integer", expected)
+            return default
+        if value < low or (high is not None and value > high):
+            self.add(key, value, "out of range", expected)
+            return default
+        return value
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        """A true/false field."""
+        value = self.raw(key, False, "true or false")
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            self.add(key, value, "not true or false", "true or false")
+            return default
+        return value
+
+    def day(self, key: str, required: bool = False) -> date | None:
+        """A date field written YYYY-MM-DD (a date that does not exist is a mistake)."""
+        value = self.raw(key, required, DATE_EXPECTED)
+        if value is _MISSING:
+            return None
+        return self.check_date(key, value)
+
+    def check_date(self, key: str | int, value: Any) -> date | None:
+        """`value` (of field or list item `key`) as a date, recording it when it is none."""
+        day = as_date(value)
+        if day is None:
+            self.add(key, value, "not a valid date", DATE_EXPECTED)
+        return day
+
+    def items(self, key: str, required: bool = False, what: str = "a list") -> list[Any]:
+        """A list field's items (empty when absent or not a list)."""
+        value = self.raw(key, required, what)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list):
+            self.add(key, value, "not a list", what)
+            return []
+        return value
+
+    def mappings(self, key: str, required: bool, what: str) -> Iterator[Fields]:
+        """The `Fields` of each item of a list of mappings; other items are recorded."""
+        path = self.at(key)
+        for index, item in enumerate(self.items(key, required, what)):
+            item_path = join_path(path, index)
+            if isinstance(item, dict):
+                yield Fields(self.problems, item_path, item, index)
+            else:
+                self.problems.add(item_path, written(item), "not a mapping", what)
+
+    def dates(self, key: str) -> tuple[date, ...]:
+        """A list of dates; wrong items are recorded and left out."""
+        found = []
+        inner = Fields(self.problems, self.at(key), {})
+        for index, item in enumerate(self.items(key, what=f"a list of dates ({DATE_EXPECTED})")):
+            day = inner.check_date(index, item)
+            if day is not None:
+                found.append(day)
+        return tuple(found)
+
+    def local_text(self, key: str, required: bool = False) -> LocalText | None:
+        """A name `{en: ..., zh: ...}`; a plain text, or only one language, serves for both."""
+        expected = "a text, or {en: ..., zh: ...}"
+        value = self.raw(key, required, expected)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, dict):
+            text = self.text(key)
+            return LocalText(text, text) if text is not None else None
+        inner = Fields(self.problems, self.at(key), value)
+        inner.only(["en", "zh"])
+        en, zh = inner.text("en"), inner.text("zh")
+        if en is None and zh is None:
+            self.add(key, value, "no name in en or zh", expected)
+            return None
+        return LocalText(en or zh or "", zh or en or "")

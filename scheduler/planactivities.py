@@ -1,0 +1,173 @@
+"""The `activities` section of a plan file (FORMAT.md section 4).
+
+An activity names its template and exactly one of `start` (a one-off), `repeat` (an
+RRULE expanded from the plan's start) or `festival` (a named date); its owner is on the
+staff and its store in the plan's `stores`. Ids must keep occurrence ids unique.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from dateutil.rrule import rrulestr
+
+from scheduler.festivals import FESTIVAL_KEYS
+from scheduler.fields import Fields, one_of, written
+from scheduler.model import ActivitySpec, StaffMember
+from scheduler.planstaff import check_store
+from scheduler.staffing import works_for
+
+ACTIVITY_FIELDS = (
+    "id", "template", "start", "end", "live_days", "repeat",
+    "festival", "title", "owner", "store",
+)  # fmt: skip
+WHEN_FIELDS = ("start", "repeat", "festival")  # exactly one per activity
+DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+def read_activities(
+    fields: Fields,
+    plan_start: date | None,
+    staff: Sequence[StaffMember],
+    store_ids: list[str] | None,
+) -> tuple[ActivitySpec, ...]:
+    """The plan's `activities` list: each entry checked, ids unique per store.
+
+    `plan_start` is the RRULEs' DTSTART; `store_ids` None when the plan has no `stores`.
+    """
+    specs = [
+        _activity(section, plan_start, staff, store_ids)
+        for section in fields.mappings("activities", True, "a list of activities")
+    ]
+    if fields.data.get("activities") == []:
+        fields.add("activities", [], "no activities", "a list of at least one activity")
+    _check_unique_occurrences(fields, specs)
+    return tuple(specs)
+
+
+def _activity(
+    section: Fields,
+    plan_start: date | None,
+    staff: Sequence[StaffMember],
+    store_ids: list[str] | None,
+) -> ActivitySpec:
+    section.only(ACTIVITY_FIELDS)
+    start, end = _activity_window(section)
+    store = section.text("store")
+    if store is not None and not check_store(section, "store", store, store_ids):
+        store = None
+    spec = ActivitySpec(
+        index=section.index,
+        template=section.text("template", required=True, what="a template id") or "",
+        id=section.ident("id"),
+        start=start,
+        end=end,
+        live_days=section.integer("live_days", 1),
+        repeat=_repeat(section, plan_start),
+        festival=_festival(section),
+        title=section.text("title"),
+        owner=section.text("owner"),
+        store=store,
+    )
+    _check_owner(section, spec, staff)
+    return spec
+
+
+def _activity_window(section: Fields) -> tuple[date | None, date | None]:
+    """`start` and `end`, with exactly one of start, repeat, festival given."""
+    given = [key for key in WHEN_FIELDS if section.data.get(key) is not None]
+    if len(given) > 1:
+        value = ", ".join(f"{key}: {written(section.data[key])}" for key in given)
+        section.problems.add(
+            section.path,
+            value,
+            f"both {' and '.join(given)}",
+            "exactly one of start, repeat, festival",
+        )
+    elif not given:
+        section.problems.add(
+            section.path, "", "no start, repeat or festival", "exactly one of them"
+        )
+    start, end = section.day("start"), section.day("end")
+    if section.data.get("end") is not None and "start" not in given:
+        section.add(
+            "end", section.data["end"], "end without start", "live_days with repeat or festival"
+        )
+    if start and end and end < start:
+        section.add("end", end, f"before start {start}", "end on or after start")
+    return start, end
+
+
+def _repeat(section: Fields, plan_start: date | None) -> str | None:
+    """An RFC 5545 RRULE of whole days, as python-dateutil reads it."""
+    rule = section.text("repeat")
+    if rule is None:
+        return None
+    expected = "an RRULE such as FREQ=WEEKLY;BYDAY=FR (DTSTART is the plan's start)"
+    if "\n" in rule or "DTSTART" in rule.upper():
+        section.add("repeat", rule, "more than one RRULE line", expected)
+        return None
+    frequency = next((p[5:] for p in rule.upper().split(";") if p.startswith("FREQ=")), "")
+    if frequency and frequency not in DAY_FREQUENCIES:
+        section.add(
+            "repeat", rule, f"FREQ={frequency} repeats within a day", one_of(DAY_FREQUENCIES)
+        )
+        return None
+    start = datetime.combine(plan_start or date(2000, 1, 1), datetime.min.time())
+    try:
+        rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError) as error:
+        section.add("repeat", rule, f"not a valid RRULE ({error})", expected)
+        return None
+    return rule
+
+
+def _festival(section: Fields) -> str | None:
+    key = section.text("festival")
+    if key is not None and key not in FESTIVAL_KEYS:
+        section.add("festival", key, "unknown festival", one_of(FESTIVAL_KEYS, key))
+        return None
+    return key
+
+
+def _check_owner(section: Fields, spec: ActivitySpec, staff: Sequence[StaffMember]) -> None:
+    """The owner is on the staff and works for the activity's store."""
+    if spec.owner is None:
+        return
+    person = next((p for p in staff if p.id == spec.owner), None)
+    if person is None:
+        section.add(
+            "owner", spec.owner, "not on the staff", one_of([p.id for p in staff], spec.owner)
+        )
+    elif not works_for(person, spec.store):
+        section.add(
+            "owner",
+            spec.owner,
+            f"does not work for store {spec.store}",
+            "an owner whose `stores` include the activity's store",
+        )
+
+
+def _check_unique_occurrences(fields: Fields, specs: Sequence[ActivitySpec]) -> None:
+    """Activity ids are unique per store; so are `<template>@<start>` of one-offs without id.
+
+    (Occurrences of `repeat` and `festival` activities are only known once expanded.)
+    """
+    first: dict[tuple[str | None, str], int] = {}
+    for spec in specs:
+        if spec.id is not None:
+            key, field = (spec.store, spec.id), "id"
+        elif spec.start is not None and spec.repeat is None and spec.festival is None:
+            key, field = (spec.store, f"{spec.template}@{spec.start}"), "start"
+        else:
+            continue
+        if key in first:
+            store = f" in store {spec.store}" if spec.store else ""
+            fields.problems.add(
+                f"activities[{spec.index}].{field}",
+                key[1] if field == "id" else written(spec.start),
+                f"same occurrence id {key[1]}{store} as activities[{first[key]}]",
+                "unique activity ids; give one-off activities an `id`",
+            )
+        first.setdefault(key, spec.index)

@@ -1,0 +1,114 @@
+"""The `stores` and `staff` sections of a plan file (FORMAT.md section 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from scheduler.fields import Fields, one_of
+from scheduler.model import Leave, StaffMember, Store
+
+STORE_FIELDS = ("id", "name")
+STAFF_FIELDS = ("id", "name", "email", "roles", "capacity", "leave", "stores")
+LEAVE_FIELDS = ("from", "to")
+
+
+def read_stores(fields: Fields) -> tuple[Store, ...]:
+    """The plan's optional `stores` list, ids unique."""
+    stores = []
+    for section in fields.mappings("stores", False, "a list of {id, name}"):
+        section.only(STORE_FIELDS)
+        store_id = section.ident("id", required=True)
+        if store_id is not None:
+            stores.append((section.path, Store(store_id, section.text("name") or store_id)))
+    check_unique(fields, [(where, store.id) for where, store in stores])
+    return tuple(store for _, store in stores)
+
+
+def read_staff(fields: Fields, store_ids: list[str] | None) -> tuple[StaffMember, ...]:
+    """The plan's `staff` list: each person checked, ids unique.
+
+    `store_ids` are the plan's stores, None when it has no `stores` list.
+    """
+    people = [
+        (section.path, _person(section, store_ids))
+        for section in fields.mappings("staff", True, "a list of staff members")
+    ]
+    if fields.data.get("staff") == []:
+        fields.add("staff", [], "no staff", "a list of at least one staff member")
+    check_unique(fields, [(where, person.id) for where, person in people])
+    return tuple(person for _, person in people)
+
+
+def _person(section: Fields, store_ids: list[str] | None) -> StaffMember:
+    section.only(STAFF_FIELDS)
+    email = section.text("email")
+    if email is not None and ("@" not in email or " " in email):
+        section.add("email", email, "not an email address", "name@example.com")
+    return StaffMember(
+        id=section.ident("id", required=True) or "",
+        name=section.text("name", required=True) or "",
+        roles=_roles(section),
+        email=email,
+        capacity=section.integer("capacity", 1, 100, default=100) or 100,
+        leave=tuple(_leave(item) for item in section.mappings("leave", False, "{from, to}")),
+        stores=_person_stores(section, store_ids),
+    )
+
+
+def _roles(section: Fields) -> tuple[str, ...]:
+    roles = []
+    expected = "a non-empty list of role keys, e.g. [operations, design]"
+    for index, role in enumerate(section.items("roles", True, expected)):
+        if isinstance(role, str) and role.strip():
+            roles.append(role.strip())
+        else:
+            section.add(f"roles[{index}]", role, "not a role key", "a role key, e.g. design")
+    if section.data.get("roles") == []:
+        section.add("roles", [], "no roles", expected)
+    return tuple(roles)
+
+
+def _leave(section: Fields) -> Leave:
+    """One leave, `from` on or before `to`, both inclusive."""
+    section.only(LEAVE_FIELDS)
+    first = section.day("from", required=True)
+    last = section.day("to", required=True)
+    if first and last and first > last:
+        section.add("from", first, f"after to {last}", "from on or before to")
+    return Leave(first or date.min, last or date.min)
+
+
+def _person_stores(section: Fields, store_ids: list[str] | None) -> tuple[str, ...] | None:
+    """The stores a person works for; None (absent) is every store."""
+    if not section.has("stores"):
+        return None
+    stores = []
+    for index, store in enumerate(section.items("stores", what="a list of store ids")):
+        if check_store(section, f"stores[{index}]", store, store_ids):
+            stores.append(store)
+    if section.data.get("stores") == []:
+        section.add("stores", [], "no store", "store ids, or no `stores` for every store")
+    return tuple(stores)
+
+
+def check_store(section: Fields, key: str, store: object, store_ids: list[str] | None) -> bool:
+    """Whether `store` is one of the plan's store ids, recording it when it is not."""
+    if store_ids is None:
+        section.add(key, store, "no `stores` list in the plan", "a top-level `stores` list")
+        return False
+    if store not in store_ids:
+        section.add(key, store, "unknown store", one_of(store_ids, store))
+        return False
+    return True
+
+
+def check_unique(fields: Fields, ids: Sequence[tuple[str, str]]) -> None:
+    """Record each id already used by an earlier item; `ids` holds (item path, id)."""
+    first: dict[str, str] = {}
+    for where, item_id in ids:
+        if item_id and item_id in first:
+            fields.problems.add(
+                f"{where}.id", item_id, f"duplicate id (also {first[item_id]}.id)", "unique ids"
+            )
+        first.setdefault(item_id, where)

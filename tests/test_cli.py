@@ -1,0 +1,193 @@
+"""The command line as a user meets it: every command, exit codes, files written or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rules import check_schedule
+from scheduler.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "examples" / "quickstart.yaml"
+
+PLAN = """\
+name: CLI test shop
+start: 2026-03-01
+end: 2026-03-31
+language: {language}
+templates: [templates]
+staff:
+  - {{id: wang_fang, name: 王芳, email: wang.fang@example.com, roles: [operations]}}
+  - id: li_na
+    name: 李娜
+    roles: [design]
+    leave: [{{from: {leave_from}, to: {leave_to}}}]
+activities:
+  - {{id: spring_sale, template: sale, start: 2026-03-20, title: "春季特惠, 第一波"}}
+"""
+
+TEMPLATE = """\
+id: sale
+name: {en: Sale, zh: 特惠}
+kind: theme
+live_days: 3
+steps:
+  - id: plan
+    name: {en: Plan, zh: 策划}
+    role: operations
+    duration: 2
+    earliest: start-12d
+    due: start-8d
+  - id: poster
+    name: {en: Poster, zh: 海报}
+    role: design
+    duration: 2
+    after: [plan]
+    due: start-4d
+    strict: {strict}
+"""
+
+
+def write_plan(folder: Path, *, leave=("2026-04-20", "2026-04-21"), strict=False,
+               language="zh") -> Path:
+    (folder / "templates").mkdir(parents=True, exist_ok=True)
+    (folder / "templates" / "sale.yaml").write_text(
+        TEMPLATE.replace("{strict}", str(strict).lower()), encoding="utf-8"
+    )
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        PLAN.format(language=language, leave_from=leave[0], leave_to=leave[1]), encoding="utf-8"
+    )
+    return plan
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_plan_on_time_exits_0_and_writes_every_output(tmp_path):
+    plan = write_plan(tmp_path)
+    out = tmp_path / "out"
+    result = run("plan", plan, "--out", out)
+    assert result.exit_code == 0, result.output
+    for name in ["schedule.json", "schedule.csv", "schedule.xlsx", "gantt.png", "gantt.html",
+                 "calendar/team.ics", "calendar/activities.ics", "calendar/wang_fang.ics",
+                 "calendar/li_na.ics"]:
+        assert (out / name).is_file(), name
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert data["status"] == "optimal" and len(data["tasks"]) == 2
+    assert check_schedule(plan, data) == []
+    assert "李娜" in result.output  # the summary names people
+
+
+def test_plan_with_late_tasks_exits_4_and_says_why(tmp_path):
+    plan = write_plan(tmp_path, leave=("2026-03-10", "2026-03-16"))
+    result = run("plan", plan, "--out", tmp_path / "out")
+    assert result.exit_code == 4, result.output
+    assert "spring_sale/poster" in result.output
+    assert "李娜 (li_na)" in result.output and "on leave 2026-03-10..2026-03-16" in result.output
+
+
+def test_infeasible_exits_3_and_keeps_the_last_good_schedule(tmp_path):
+    out = tmp_path / "out"
+    assert run("plan", write_plan(tmp_path / "a"), "--out", out).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = write_plan(tmp_path / "b", leave=("2026-03-01", "2026-03-31"), strict=True)
+    result = run("plan", bad, "--out", out)
+    assert result.exit_code == 3, result.output
+    assert "on leave 2026-03-01..2026-03-31" in result.output
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path):
+    plan = write_plan(tmp_path)
+    plan.write_text(plan.read_text(encoding="utf-8").replace("2026-03-31", "2026-02-30"),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("plan", plan, "--out", out)
+    assert result.exit_code == 2
+    assert "plan.yaml" in result.output and "2026-02-30" in result.output
+    assert not out.exists() or not any(out.iterdir())
+    assert run("validate", plan).exit_code == 2
+
+
+def test_missing_plan_file_is_bad_input(tmp_path):
+    result = run("plan", tmp_path / "nope.yaml", "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "nope.yaml" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_counts_and_warns(tmp_path):
+    result = run("validate", write_plan(tmp_path))
+    assert result.exit_code == 0
+    assert "1 activity occurrences, 2 tasks, 2 staff" in result.output
+
+
+def test_calendar_lists_the_occurrences(tmp_path):
+    result = run("calendar", QUICKSTART)
+    assert result.exit_code == 0, result.output
+    assert "occurrence(s)" in result.output and "weekly" in result.output
+
+
+def test_templates_lists_and_shows():
+    listing = run("templates")
+    assert listing.exit_code == 0
+    for template_id in ["daily_deal", "weekly_promo", "monthly_member_day", "store_anniversary",
+                        "mid_year_618", "double_eleven", "double_twelve", "new_year_goods",
+                        "festival", "theme_launch"]:
+        assert template_id in listing.output
+    shown = run("templates", "double_eleven")
+    assert shown.exit_code == 0 and "registration" in shown.output and "strict" in shown.output
+    unknown = run("templates", "singles_day")
+    assert unknown.exit_code == 2 and "promo-scheduler templates" in unknown.output
+
+
+def test_export_rewrites_the_same_calendars(tmp_path):
+    plan = write_plan(tmp_path)
+    out, again = tmp_path / "out", tmp_path / "again"
+    assert run("plan", plan, "--out", out).exit_code == 0
+    result = run("export", out / "schedule.json", "--out", again)
+    assert result.exit_code == 0, result.output
+    assert (again / "calendar" / "team.ics").read_bytes() == (
+        out / "calendar" / "team.ics"
+    ).read_bytes()
+
+
+def test_event_time_option_is_checked(tmp_path):
+    result = run("plan", write_plan(tmp_path), "--out", tmp_path / "o", "--event-time", "9-5")
+    assert result.exit_code == 2 and "HH:MM-HH:MM" in result.output
+    timed = run("plan", write_plan(tmp_path), "--out", tmp_path / "t",
+                "--event-time", "09:30-18:30")
+    assert timed.exit_code == 0
+    assert "TZID=Asia/Shanghai" in (tmp_path / "t" / "calendar" / "team.ics").read_text()
+
+
+def test_python_dash_m_is_the_same_program():
+    done = subprocess.run([sys.executable, "-m", "scheduler", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    for command in ["plan", "validate", "calendar", "templates", "export"]:
+        assert command in done.stdout
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_bundled_templates(tmp_path):
+    """A plain `pip install .` must carry templates/activities inside the package."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    wheel = next(tmp_path.glob("promo_scheduler-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for template_id in ["weekly_promo", "double_eleven", "festival"]:
+        assert f"scheduler/templates/activities/{template_id}.yaml" in names
