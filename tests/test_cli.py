@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from rules import check_schedule
+
 from scheduler.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
