@@ -131,6 +131,8 @@ def plan(plan_file: Path, out_dir: Path, time_limit: float, workers: int, **expo
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)
+        if schedule.status != "infeasible":
+            return NO_SCHEDULE  # none found in time, none proven impossible: write nothing
         if api.write_infeasible(schedule, out_dir) is None:
             click.echo(f"{out_dir}/schedule.json was left as it was.", err=True)
         return NO_SCHEDULE

@@ -9,18 +9,15 @@ so that `describe_term` can say what a term means in the plan's words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 import networkx as nx
 
 from scheduler.core import Precedence, Problem, Resource, Result, Scale, Task
 from scheduler.errors import Problems
 from scheduler.expand import Occurrence, calendar_span, occurrences, task_graph
-from scheduler.model import Plan, StaffMember
+from scheduler.model import Leave, Plan, StaffMember
 from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
 from scheduler.workcal import WorkCalendar, provisional_years
-
-DEFAULT_PREPARATION_DAYS = 91  # a step with no `earliest` anywhere in its activity
 
 
 @dataclass
@@ -34,7 +31,7 @@ class Compiled:
     problem: Problem
     task_ids: list[str]
     staff_ids: list[str]
-    releases: dict[str, date] = field(default_factory=dict)  # task id -> its first allowed day
+    leave_blocks: dict[str, list[list[Leave]]] = field(default_factory=dict)  # per person
     warnings: list[str] = field(default_factory=list)
 
 
@@ -50,7 +47,7 @@ def compile_plan(plan: Plan) -> Compiled:
     task_ids = list(graph.nodes)
     index = {t: i for i, t in enumerate(task_ids)}
     staff_ids = [p.id for p in plan.staff]
-    releases = _releases(graph, found, calendar)
+    starts = {o.id: calendar.index_on_or_after(o.start) for o in found}
     problems = Problems(plan.source)
     tasks = []
     for task_id in task_ids:
@@ -65,14 +62,15 @@ def compile_plan(plan: Plan) -> Compiled:
                 "a staff member with that role, working for that store, with enough capacity",
             )
             continue
-        due = node["due"]
+        due, earliest = node["due"], node["earliest"]
         tasks.append(
             Task(
                 name=task_id,
                 duration=node["duration"],
                 resources=tuple(staff_ids.index(p.id) for p in eligible),
                 demand=node["load"],
-                release=calendar.index_on_or_after(releases[task_id]),
+                release=calendar.index_on_or_after(earliest) if earliest else None,
+                target=starts[node["occurrence"]],
                 deadline=calendar.index_on_or_before(due) + 1 if node["strict"] else None,
                 due=due.toordinal() if due else None,
             )
@@ -84,30 +82,20 @@ def compile_plan(plan: Plan) -> Compiled:
         else Precedence(index[a], index[b], data["lag"] + 1, Scale.TIME)
         for a, b, data in graph.edges(data=True)
     )
+    leave_blocks = {p.id: _leave_blocks(p, calendar) for p in plan.staff}
     problem = Problem(
         tasks=tuple(tasks),
-        resources=tuple(_resource(p, calendar) for p in plan.staff),
+        resources=tuple(
+            Resource(p.id, p.capacity, tuple(_span(b, calendar) for b in leave_blocks[p.id]))
+            for p in plan.staff
+        ),
         precedences=precedences,
         horizon=len(calendar),
         times=tuple(d.toordinal() for d in calendar.days),
     )
-    return Compiled(plan, calendar, found, graph, problem, task_ids, staff_ids, releases, warnings)
-
-
-def _releases(graph: nx.DiGraph, found: list[Occurrence], calendar: WorkCalendar) -> dict:
-    """Each task's first allowed day: its `earliest`, else its activity's earliest one."""
-    by_occurrence: dict[str, date] = {}
-    for occ in found:
-        dates = [
-            graph.nodes[f"{occ.id}/{s.id}"]["earliest"] for s in occ.template.steps if s.earliest
-        ]
-        by_occurrence[occ.id] = (
-            min(dates) if dates else occ.start - timedelta(days=DEFAULT_PREPARATION_DAYS)
-        )
-    return {
-        task_id: node["earliest"] or by_occurrence[node["occurrence"]]
-        for task_id, node in graph.nodes(data=True)
-    }
+    return Compiled(
+        plan, calendar, found, graph, problem, task_ids, staff_ids, leave_blocks, warnings
+    )
 
 
 def _eligible(plan: Plan, node: dict) -> list[StaffMember]:
@@ -125,14 +113,31 @@ def _eligible(plan: Plan, node: dict) -> list[StaffMember]:
     return people
 
 
-def _resource(person: StaffMember, calendar: WorkCalendar) -> Resource:
-    blocks = []
-    for leave in person.leave:
-        first = calendar.index_on_or_after(leave.start)
-        last = calendar.index_on_or_before(leave.end)
-        if first <= last:
-            blocks.append((first, last + 1))
-    return Resource(person.id, person.capacity, tuple(blocks))
+def _leave_blocks(person: StaffMember, calendar: WorkCalendar) -> list[list[Leave]]:
+    """The person's leave that covers working days, overlapping or touching ones merged."""
+    blocks: list[list[Leave]] = []
+    last_end = -2
+    for leave in sorted(person.leave, key=lambda lv: lv.start):
+        first, last = _index_span(leave, calendar)
+        if first > last:
+            continue  # no working day in it
+        if blocks and first <= last_end + 1:
+            blocks[-1].append(leave)
+            last_end = max(last_end, last)
+        else:
+            blocks.append([leave])
+            last_end = last
+    return blocks
+
+
+def _index_span(leave: Leave, calendar: WorkCalendar) -> tuple[int, int]:
+    return calendar.index_on_or_after(leave.start), calendar.index_on_or_before(leave.end)
+
+
+def _span(block: list[Leave], calendar: WorkCalendar) -> tuple[int, int]:
+    """A merged leave block as a half-open range of periods."""
+    spans = [_index_span(leave, calendar) for leave in block]
+    return min(a for a, _ in spans), max(b for _, b in spans) + 1
 
 
 def _warn_provisional(plan: Plan, graph: nx.DiGraph, warnings: list[str]) -> None:
@@ -217,10 +222,7 @@ def describe_term(compiled: Compiled, term: str) -> str:
     inner = inner.rstrip("]")
     graph, plan = compiled.graph, compiled.plan
     if kind == "release":
-        node = graph.nodes[inner]
-        if node["earliest"]:
-            return f"{inner} may not start before its earliest date {node['earliest']}"
-        return f"{inner} may not start before {compiled.releases[inner]} (its activity's window)"
+        return f"{inner} may not start before its earliest date {graph.nodes[inner]['earliest']}"
     if kind == "deadline":
         node = graph.nodes[inner]
         return (
@@ -230,8 +232,10 @@ def describe_term(compiled: Compiled, term: str) -> str:
     if kind == "unavailable":
         person_id, _, k = inner.partition("#")
         person = plan.person(person_id)
-        leave = [lv for lv in person.leave if _leave_has_work_days(compiled, lv)][int(k)]
-        return f"{person.name} ({person.id}) is on leave {leave.start}..{leave.end}"
+        spans = ", ".join(
+            f"{lv.start}..{lv.end}" for lv in compiled.leave_blocks[person_id][int(k)]
+        )
+        return f"{person.name} ({person.id}) is on leave {spans}"
     if kind == "after":
         pred, _, succ = inner.partition("->")
         data = graph.edges[pred, succ]
@@ -244,8 +248,3 @@ def _who_can(compiled: Compiled, task_id: str) -> str:
     i = compiled.task_ids.index(task_id)
     names = [compiled.plan.staff[r] for r in compiled.problem.tasks[i].resources]
     return " or ".join(f"{p.name} ({p.id})" for p in names)
-
-
-def _leave_has_work_days(compiled: Compiled, leave) -> bool:
-    cal = compiled.calendar
-    return cal.index_on_or_after(leave.start) <= cal.index_on_or_before(leave.end)

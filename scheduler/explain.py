@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from scheduler.compiler import Compiled
-from scheduler.core.cpsat import earliest_starts
+from scheduler.core.windows import earliest_starts
 from scheduler.schedule import ExplanationItem, Schedule, ScheduledTask
 
 
@@ -48,12 +48,12 @@ def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
         follows = compiled.calendar.workday(pred_end, 1) if not data["lag"] else None
         if follows is None or follows == start:
             return f"it starts {start} at the earliest, after {pred} (earliest end {pred_end}){lag}"
-    return f"it may not start before {compiled.releases[task_id]}"
+    return f"it may not start before its earliest date {compiled.graph.nodes[task_id]['earliest']}"
 
 
 def _busy(compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTask]) -> list[str]:
     """For each person who could do the task: leave and other work before its due."""
-    window_start: date = compiled.releases[task.id]
+    window_start: date = compiled.graph.nodes[task.id]["earliest"] or task.start
     i = compiled.task_ids.index(task.id)
     reasons = []
     for r in compiled.problem.tasks[i].resources:
@@ -66,14 +66,24 @@ def _busy(compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTas
         work = [
             t.id
             for t in by_id.values()
-            if t.assignee == person.id and t.id != task.id
-            and t.start <= task.due and t.end >= window_start
+            if t.assignee == person.id
+            and t.id != task.id
+            and t.start <= task.due
+            and t.end >= window_start
         ]
-        parts = leave + ([f"busy with {len(work)} task(s) ({', '.join(work[:3])}"
-                          + (", ..." if len(work) > 3 else "") + ")"] if work else [])
+        parts = leave + (
+            [
+                f"busy with {len(work)} task(s) ({', '.join(work[:3])}"
+                + (", ..." if len(work) > 3 else "")
+                + ")"
+            ]
+            if work
+            else []
+        )
         who = f"{person.name} ({person.id})"
         reasons.append(
-            f"{who} " + (" and ".join(parts) if parts else "is free but not enough")
+            f"{who} "
+            + (" and ".join(parts) if parts else "is free but not enough")
             + f" between {window_start} and {task.due}"
         )
     return reasons

@@ -28,12 +28,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import networkx as nx
 from ortools.sat.python import cp_model
 
 from scheduler.core.greedy import serial_schedule
-from scheduler.core.problem import Precedence, Problem, Scale
+from scheduler.core.problem import Problem, Scale
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
+from scheduler.core.windows import earliest_starts, late_caps, latest_starts, preferred_starts
 
 LATE = "late"
 DELAY = "delay"
@@ -50,20 +50,11 @@ def solve(
 ) -> Result:
     """The best schedule for `problem` found within `time_limit` seconds."""
     clock = _Clock(time_limit)
-    window: int | None = late_window
     start = _greedy_start(problem)
-    while True:
-        if start is not None and start.objectives[LATE] == 0:
-            first = start  # no lateness at all: nothing can be better
-        else:
-            first = _solve_lateness(problem, window, clock, workers, start)
-        if first.status == INFEASIBLE and window is not None:
-            window = None  # the cap may be what made it impossible
-            continue
-        if first.status == OPTIMAL and window is not None and first.objectives[LATE] > window:
-            window = first.objectives[LATE]  # the optimum under this window is the true one
-            continue
-        break
+    if start is not None and start.objectives[LATE] == 0:
+        first, window = start, late_window  # no lateness at all: nothing can be better
+    else:
+        first, window = _least_lateness(problem, start, late_window, clock, workers)
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
         return Result(INFEASIBLE, runtime=clock.elapsed(), conflict=conflict)
@@ -71,6 +62,37 @@ def solve(
         return Result(UNKNOWN, runtime=clock.elapsed())
     second = _solve_delay(problem, window, first, clock, workers, polish_time)
     return second if second.has_solution else first
+
+
+def _least_lateness(
+    problem: Problem, start: Result | None, window: int, clock: _Clock, workers: int
+) -> tuple[Result, int]:
+    """The first objective's solve, widening the late window until its optimum is exact."""
+    if start is not None:  # the capped model must admit the heuristic's schedule
+        window = max(window, _overshoot(problem, start))
+    while True:
+        first = _solve_lateness(problem, window, clock, workers, start)
+        if first.status == INFEASIBLE:
+            if start is None and _feasibility(problem, clock, workers) not in (OPTIMAL, FEASIBLE):
+                return first, window  # impossible (or not known) whatever the window
+            if window >= problem.horizon:
+                return first, window
+            window = min(problem.horizon, window * 4)  # the window was what made it impossible
+        elif first.status == OPTIMAL and first.objectives[LATE] > window:
+            window = first.objectives[LATE]  # the optimum under this window is the true one
+        else:
+            return first, window
+
+
+def _overshoot(problem: Problem, solution: Result) -> int:
+    """How far past its due period (and earliest end) a task of `solution` ends, at most."""
+    est = earliest_starts(problem)
+    over = 0
+    for i, task in enumerate(problem.tasks):
+        if task.due is not None:
+            base = max(problem.last_period_at(task.due), est[i] + task.duration - 1)
+            over = max(over, solution.starts[i] + task.duration - 1 - base)
+    return over
 
 
 def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, ...]:
@@ -87,61 +109,6 @@ def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, .
         if _solve_with_assumptions(problem, set(trial), clock):
             kept = trial  # still impossible without `term`: it is not needed
     return tuple(kept)
-
-
-# --- time windows -------------------------------------------------------------------
-
-
-def earliest_starts(problem: Problem) -> list[int]:
-    """The earliest start of each task from releases and precedences, ignoring resources."""
-    est = [t.release if t.fixed_start is None else t.fixed_start for t in problem.tasks]
-    for p in _topological(problem):
-        pred = problem.tasks[p.pred]
-        if p.scale is Scale.PERIODS:
-            bound = est[p.pred] + pred.duration + p.delay
-        else:
-            last_time = problem.time(est[p.pred] + pred.duration - 1)
-            bound = problem.first_period_at(last_time + p.delay)
-        est[p.succ] = max(est[p.succ], bound)
-    return est
-
-
-def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> list[int]:
-    """The latest start of each task from deadlines, caps on last periods and precedences."""
-    lst = []
-    for i, task in enumerate(problem.tasks):
-        end = problem.horizon if task.deadline is None else min(task.deadline, problem.horizon)
-        if last_caps and i in last_caps:
-            end = min(end, last_caps[i] + 1)
-        lst.append(end - task.duration if task.fixed_start is None else task.fixed_start)
-    for p in reversed(_topological(problem)):
-        pred = problem.tasks[p.pred]
-        if p.scale is Scale.PERIODS:
-            bound = lst[p.succ] - p.delay - pred.duration
-        else:
-            latest_last = problem.last_period_at(problem.time(lst[p.succ]) - p.delay)
-            bound = latest_last - pred.duration + 1
-        lst[p.pred] = min(lst[p.pred], bound)
-    return lst
-
-
-def _topological(problem: Problem) -> list[Precedence]:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(problem.tasks)))
-    graph.add_edges_from((p.pred, p.succ) for p in problem.precedences)
-    order = {task: i for i, task in enumerate(nx.topological_sort(graph))}
-    return sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred]))
-
-
-def _late_caps(problem: Problem, est: list[int], window: int | None) -> dict[int, int]:
-    if window is None:
-        return {}
-    caps = {}
-    for i, task in enumerate(problem.tasks):
-        if task.due is not None:
-            due_period = problem.last_period_at(task.due)
-            caps[i] = max(due_period, est[i] + task.duration - 1) + window
-    return caps
 
 
 # --- the CP-SAT model ---------------------------------------------------------------
@@ -194,7 +161,7 @@ class _Model:
             high = max(low, high)
             start = m.NewIntVar(low, high, f"start[{task.name}]")
             if self.enforce:
-                if task.release > 0:
+                if task.release is not None:
                     m.Add(start >= task.release).OnlyEnforceIf(
                         self._literal(f"release[{task.name}]")
                     )
@@ -304,9 +271,22 @@ class _Model:
             total.append(late)
         return sum(total) if total else cp_model.LinearExpr.Sum([])
 
-    def start_sum(self) -> cp_model.LinearExpr:
-        """The sum of all start periods."""
-        return sum(v.start for v in self.vars)
+    def delay(self, est: list[int], preferred: list[int | None]) -> cp_model.IntVar:
+        """Periods by which tasks start after their earliest start, or away from their
+        preferred start when they have one."""
+        terms = []
+        for i, tv in enumerate(self.vars):
+            if preferred[i] is None:
+                terms.append(tv.start - est[i])
+            else:
+                away = self.model.NewIntVar(
+                    0, self.problem.horizon, f"away[{self.problem.tasks[i].name}]"
+                )
+                self.model.AddAbsEquality(away, tv.start - preferred[i])
+                terms.append(away)
+        total = self.model.NewIntVar(0, self.problem.horizon * max(1, len(terms)), "delay")
+        self.model.Add(total == sum(terms))
+        return total
 
     def add_hint(self, result: Result) -> None:
         """Start the search from an earlier solution."""
@@ -362,7 +342,7 @@ def _status(code: int) -> str:
 
 def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]]:
     est = earliest_starts(problem)
-    lst = latest_starts(problem, _late_caps(problem, est, window))
+    lst = latest_starts(problem, late_caps(problem, est, window))
     return est, lst
 
 
@@ -386,6 +366,15 @@ def _greedy_start(problem: Problem) -> Result | None:
         objectives={LATE: sum(late)},
         bounds={LATE: 0},
     )
+
+
+def _feasibility(problem: Problem, clock: _Clock, workers: int) -> str:
+    """Whether a schedule keeps the hard constraints, lateness aside (optimal: one does)."""
+    est, lst = _windows(problem, None)
+    if any(e > s for e, s in zip(est, lst, strict=True)):
+        return INFEASIBLE
+    built = _Model(problem, est, lst)
+    return _status(_solver(clock.remaining() * 0.5, workers).Solve(built.model))
 
 
 def _solve_lateness(
@@ -426,8 +415,7 @@ def _solve_delay(
     est, lst = _windows(problem, window)
     built = _Model(problem, est, lst)
     built.model.Add(built.add_lateness() <= first.objectives[LATE])
-    offset = sum(est)
-    delay = built.start_sum() - offset
+    delay = built.delay(est, preferred_starts(problem))
     # keep the first solution's resources where it costs no delay (its balance of work)
     kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
     built.model.Minimize(delay * (len(kept) + 1) - sum(kept))
@@ -442,7 +430,7 @@ def _solve_delay(
         starts,
         resources,
         late,
-        objectives={LATE: sum(late), DELAY: sum(starts) - offset},
+        objectives={LATE: sum(late), DELAY: int(solver.Value(delay))},
         bounds={LATE: first.bounds[LATE], DELAY: _delay_bound(solver, len(kept))},
         runtime=clock.elapsed(),
     )

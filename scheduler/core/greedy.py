@@ -2,37 +2,18 @@
 
 Tasks are placed one at a time, the most urgent eligible one first (urgency: the latest
 start that still meets its own due and its successors' dues), each at the earliest start
-where one of its resources has the capacity for its whole duration. The result obeys the
-precedences, releases and resource limits; deadlines and due dates may be missed (CP-SAT
-repairs that), so it is only a hint.
+where one of its resources has the capacity for its whole duration (an unanchored task:
+at the latest such start before its preferred one, see windows.preferred_starts).
+The result obeys the precedences, releases and resource limits; deadlines and due dates
+may be missed (CP-SAT repairs that), so it is only a hint.
 """
 
 from __future__ import annotations
 
 import heapq
 
-from scheduler.core.problem import Problem, Scale
-
-
-def urgency(problem: Problem) -> list[int]:
-    """Each task's latest start that meets every due date and deadline after it."""
-    order = _topological_order(problem)
-    latest = []
-    for task in problem.tasks:
-        bound = problem.horizon
-        if task.due is not None:
-            bound = min(bound, problem.last_period_at(task.due) + 1)
-        if task.deadline is not None:
-            bound = min(bound, task.deadline)
-        latest.append(bound - task.duration)
-    successors: list[list] = [[] for _ in problem.tasks]
-    for p in problem.precedences:
-        successors[p.pred].append(p)
-    for i in reversed(order):
-        for p in successors[i]:
-            delay = p.delay if p.scale is Scale.PERIODS else 0
-            latest[i] = min(latest[i], latest[p.succ] - delay - problem.tasks[i].duration)
-    return latest
+from scheduler.core.problem import Problem
+from scheduler.core.windows import follow, preferred_starts, urgency
 
 
 def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
@@ -50,13 +31,15 @@ def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
         succs[p.pred].append(p)
     waiting = [len(preds[i]) for i in range(len(tasks))]
     priority = urgency(problem)
+    preferred = preferred_starts(problem)
     ready = [(priority[i], i) for i in range(len(tasks)) if waiting[i] == 0]
     heapq.heapify(ready)
     starts = [-1] * len(tasks)
     chosen = [-1] * len(tasks)
     while ready:
         _, i = heapq.heappop(ready)
-        placed = _place(problem, i, _earliest(problem, i, preds[i], starts), usage)
+        earliest = _earliest(problem, i, preds[i], starts)
+        placed = _place(problem, i, earliest, preferred[i], usage)
         if placed is None:
             return None
         starts[i], chosen[i] = placed
@@ -71,62 +54,62 @@ def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
 
 def _earliest(problem: Problem, i: int, preds: list, starts: list[int]) -> int:
     task = problem.tasks[i]
-    earliest = task.release if task.fixed_start is None else task.fixed_start
+    earliest = task.fixed_start if task.fixed_start is not None else task.release or 0
     for p in preds:
-        pred_end = starts[p.pred] + problem.tasks[p.pred].duration
-        if p.scale is Scale.PERIODS:
-            earliest = max(earliest, pred_end + p.delay)
-        else:
-            label = problem.time(pred_end - 1) + p.delay
-            earliest = max(earliest, problem.first_period_at(label))
+        earliest = max(earliest, follow(problem, p, starts[p.pred]))
     return earliest
 
 
-def _place(problem: Problem, i: int, earliest: int, usage: list[list[int]]):
-    """The earliest (start, resource) with room for the whole task, filling `usage`.
-
-    Between resources that can start equally early, the least used so far wins.
-    """
+def _place(
+    problem: Problem, i: int, earliest: int, preferred: int | None, usage: list[list[int]]
+) -> tuple[int, int] | None:
+    """The (start, resource) nearest the preferred start (else the earliest) with room for
+    the whole task, filling `usage`. Between equally good resources the least used wins."""
     task = problem.tasks[i]
     allowed = (task.fixed_resource,) if task.fixed_resource is not None else task.resources
     best = None
     for r in sorted(allowed, key=lambda r: sum(usage[r]) / problem.resources[r].capacity):
-        capacity = problem.resources[r].capacity
-        start = earliest
-        while start + task.duration <= problem.horizon:
-            clash = next(
-                (
-                    q
-                    for q in range(start, start + task.duration)
-                    if usage[r][q] + task.demand > capacity
-                ),
-                None,
-            )
-            if clash is None:
-                break
-            start = clash + 1
-        else:
+        start = None
+        if preferred is not None and preferred >= earliest:
+            start = _latest_fit(problem, i, r, earliest, preferred, usage)
+        if start is None:
+            start = _first_fit(problem, i, r, earliest, usage)
+        if start is None:
             continue
-        if best is None or start < best[0]:
-            best = (start, r)
+        key = abs(start - preferred) if preferred is not None else start
+        if best is None or key < best[0]:
+            best = (key, start, r)
     if best is None:
         return None
-    start, r = best
+    _, start, r = best
     for q in range(start, start + task.duration):
         usage[r][q] += task.demand
-    return best
+    return start, r
 
 
-def _topological_order(problem: Problem) -> list[int]:
-    indegree = [0] * len(problem.tasks)
-    succs: list[list[int]] = [[] for _ in problem.tasks]
-    for p in problem.precedences:
-        indegree[p.succ] += 1
-        succs[p.pred].append(p.succ)
-    order = [i for i, d in enumerate(indegree) if d == 0]
-    for i in order:
-        for j in succs[i]:
-            indegree[j] -= 1
-            if indegree[j] == 0:
-                order.append(j)
-    return order
+def _fits(problem: Problem, i: int, r: int, start: int, usage: list[list[int]]) -> int | None:
+    """None when task i fits on resource r from `start`, else the first clashing period."""
+    task = problem.tasks[i]
+    capacity = problem.resources[r].capacity
+    for q in range(start, start + task.duration):
+        if usage[r][q] + task.demand > capacity:
+            return q
+    return None
+
+
+def _first_fit(problem: Problem, i: int, r: int, earliest: int, usage) -> int | None:
+    start = earliest
+    while start + problem.tasks[i].duration <= problem.horizon:
+        clash = _fits(problem, i, r, start, usage)
+        if clash is None:
+            return start
+        start = clash + 1
+    return None
+
+
+def _latest_fit(problem: Problem, i: int, r: int, earliest: int, latest: int, usage) -> int | None:
+    latest = min(latest, problem.horizon - problem.tasks[i].duration)
+    for start in range(latest, earliest - 1, -1):
+        if _fits(problem, i, r, start, usage) is None:
+            return start
+    return None

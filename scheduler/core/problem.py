@@ -10,6 +10,7 @@ Each dataclass checks its own fields; `Problem` checks the cross-references once
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -38,22 +39,29 @@ class Resource:
         for start, end in self.unavailable:
             if start >= end:
                 raise ValueError(f"resource {self.name}: empty unavailable range {start}..{end}")
+        ranges = sorted(self.unavailable)
+        for (_, end), (start, _) in itertools.pairwise(ranges):
+            if start < end:
+                raise ValueError(f"resource {self.name}: unavailable ranges overlap; merge them")
 
 
 @dataclass(frozen=True)
 class Task:
     """A task of `duration` periods using `demand` of exactly one resource of `resources`.
 
-    release: first period it may start in. deadline: a hard bound on its exclusive end.
-    due: a soft bound on the time label of its last period; lateness = max(0, time - due).
-    fixed_start / fixed_resource pin it (work already done or under way).
+    release: first period it may start in (None: no lower bound). deadline: a hard bound
+    on its exclusive end. due: a soft bound on the time label of its last period; lateness =
+    max(0, time - due). target: where to put a task that neither a release nor a due date
+    places (see windows.preferred_starts). fixed_start / fixed_resource pin it (work
+    already done or under way).
     """
 
     name: str
     duration: int
     resources: tuple[int, ...]
     demand: int = 1
-    release: int = 0
+    release: int | None = None
+    target: int | None = None
     deadline: int | None = None
     due: int | None = None
     fixed_start: int | None = None

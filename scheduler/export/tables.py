@@ -169,6 +169,8 @@ def day_span(schedule: Schedule) -> tuple[date, date] | None:
     lasts = [t.end for t in schedule.tasks] + [w.end for w in used]
     firsts += [d for t in schedule.tasks for d, _ in t.stretches]
     lasts += [d for t in schedule.tasks for _, d in t.stretches]
+    firsts += [t.due for t in schedule.tasks if t.due]  # a due may lie before the task
+    lasts += [t.due for t in schedule.tasks if t.due]
     return min(firsts), max(lasts)
 
 

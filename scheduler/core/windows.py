@@ -1,0 +1,143 @@
+"""Time windows of tasks from releases, deadlines, due dates and precedences (no resources).
+
+A task is *anchored* when it has a release (or a fixed start) or follows an anchored task:
+"as early as possible" means something for it. An unanchored task may start at any time
+before its due date; its preferred start is the latest one that meets every due date after
+it (just in time), or its own `target` when no due date bounds it.
+"""
+
+from __future__ import annotations
+
+from scheduler.core.problem import Precedence, Problem, Scale
+
+
+def topological_precedences(problem: Problem) -> list[Precedence]:
+    """The precedences sorted so that every task's incoming ones come after its preds'."""
+    order = {task: i for i, task in enumerate(topological_order(problem))}
+    return sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred]))
+
+
+def topological_order(problem: Problem) -> list[int]:
+    """Task indices, every predecessor before its successors (the precedences are acyclic)."""
+    indegree = [0] * len(problem.tasks)
+    successors: list[list[int]] = [[] for _ in problem.tasks]
+    for p in problem.precedences:
+        indegree[p.succ] += 1
+        successors[p.pred].append(p.succ)
+    order = [i for i, d in enumerate(indegree) if d == 0]
+    for i in order:
+        for j in successors[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                order.append(j)
+    if len(order) != len(problem.tasks):
+        raise ValueError("the precedences have a cycle")
+    return order
+
+
+def follow(problem: Problem, p: Precedence, pred_start: int) -> int:
+    """The earliest start of p.succ when p.pred starts at `pred_start`."""
+    pred = problem.tasks[p.pred]
+    if p.scale is Scale.PERIODS:
+        return pred_start + pred.duration + p.delay
+    last_time = problem.time(pred_start + pred.duration - 1)
+    return problem.first_period_at(last_time + p.delay)
+
+
+def earliest_starts(problem: Problem) -> list[int]:
+    """The earliest start of each task from releases and precedences."""
+    est = [_own_release(t) or 0 for t in problem.tasks]
+    for p in topological_precedences(problem):
+        est[p.succ] = max(est[p.succ], follow(problem, p, est[p.pred]))
+    return est
+
+
+def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> list[int]:
+    """The latest start of each task from deadlines, caps on last periods and precedences."""
+    lst = []
+    for i, task in enumerate(problem.tasks):
+        end = problem.horizon if task.deadline is None else min(task.deadline, problem.horizon)
+        if last_caps and i in last_caps:
+            end = min(end, last_caps[i] + 1)
+        lst.append(end - task.duration if task.fixed_start is None else task.fixed_start)
+    for p in reversed(topological_precedences(problem)):
+        lst[p.pred] = min(lst[p.pred], _latest_before(problem, p, lst[p.succ]))
+    return lst
+
+
+def urgency(problem: Problem) -> list[int]:
+    """Each task's latest start that meets its due date, deadline and those after it."""
+    latest = []
+    for task in problem.tasks:
+        bound = problem.horizon
+        if task.due is not None:
+            bound = min(bound, problem.last_period_at(task.due) + 1)
+        if task.deadline is not None:
+            bound = min(bound, task.deadline)
+        latest.append(bound - task.duration)
+    for p in reversed(topological_precedences(problem)):
+        latest[p.pred] = min(latest[p.pred], _latest_before(problem, p, latest[p.succ]))
+    return latest
+
+
+def anchored(problem: Problem) -> list[bool]:
+    """Whether each task has a release, or follows one that is anchored."""
+    flags = [_own_release(t) is not None for t in problem.tasks]
+    for p in topological_precedences(problem):
+        flags[p.succ] = flags[p.succ] or flags[p.pred]
+    return flags
+
+
+def preferred_starts(problem: Problem) -> list[int | None]:
+    """Where the tie-break pulls each task: None for anchored tasks (as early as possible),
+    else just in time for the due dates after it, or its `target` when none bounds it."""
+    flags = anchored(problem)
+    latest = urgency(problem)
+    preferred: list[int | None] = []
+    for i, task in enumerate(problem.tasks):
+        if flags[i]:
+            preferred.append(None)
+        elif latest[i] < problem.horizon - task.duration:
+            preferred.append(max(0, latest[i]))
+        else:
+            preferred.append(min(task.target or 0, problem.horizon - task.duration))
+    return preferred
+
+
+def late_caps(problem: Problem, est: list[int], window: int | None) -> dict[int, int]:
+    """The last period each task may end in under a late window (none without a window).
+
+    A task with a due may end at most `window` periods after its due period (or after its
+    earliest end). Tasks without a due fit, one after another, after all of those caps:
+    some optimal schedule keeps every task inside these bounds when the optimum is at most
+    `window` (see cpsat.py).
+    """
+    if window is None:
+        return {}
+    caps = {}
+    for i, task in enumerate(problem.tasks):
+        if task.due is not None:
+            due_period = problem.last_period_at(task.due)
+            caps[i] = max(due_period, est[i] + task.duration - 1) + window
+    rest = [i for i, task in enumerate(problem.tasks) if task.due is None]
+    if rest:
+        end = max([*caps.values(), *(est[i] + problem.tasks[i].duration for i in rest)])
+        end += sum(problem.tasks[i].duration for i in rest)
+        end += sum(p.delay for p in problem.precedences if p.delay > 0)
+        end += sum(b - a for r in problem.resources for a, b in r.unavailable)
+        for i in rest:
+            caps[i] = min(end, problem.horizon - 1)
+    return caps
+
+
+def _own_release(task) -> int | None:
+    return task.fixed_start if task.fixed_start is not None else task.release
+
+
+def _latest_before(problem: Problem, p: Precedence, succ_start: int) -> int:
+    """The latest start of p.pred that lets p.succ start at `succ_start`."""
+    pred = problem.tasks[p.pred]
+    if p.scale is Scale.PERIODS:
+        return succ_start - p.delay - pred.duration
+    latest_last = problem.last_period_at(problem.time(succ_start) - p.delay)
+    return latest_last - pred.duration + 1
