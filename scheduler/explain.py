@@ -30,7 +30,7 @@ def explain_lateness(compiled: Compiled, schedule: Schedule) -> list[Explanation
             text = (
                 f"{task.id} ends {task.end}, {task.late_days} day(s) after its due {task.due}: "
                 f"it could end by {first_possible_end}, but "
-                + "; ".join(_busy(compiled, task, by_id))
+                + "; ".join(_busy(compiled, task, by_id, compiled.calendar.day(est[i])))
             )
         items.append(ExplanationItem(f"late[{task.id}]", text))
     return items
@@ -51,9 +51,11 @@ def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
     return f"it may not start before its earliest date {compiled.graph.nodes[task_id]['earliest']}"
 
 
-def _busy(compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTask]) -> list[str]:
-    """For each person who could do the task: leave and other work before its due."""
-    window_start: date = compiled.graph.nodes[task.id]["earliest"] or task.start
+def _busy(
+    compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTask], window_start: date
+) -> list[str]:
+    """For each person who could do the task: leave and other work from its earliest
+    possible start to its due."""
     i = compiled.task_ids.index(task.id)
     reasons = []
     for r in compiled.problem.tasks[i].resources:
@@ -71,19 +73,11 @@ def _busy(compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTas
             and t.start <= task.due
             and t.end >= window_start
         ]
-        parts = leave + (
-            [
-                f"busy with {len(work)} task(s) ({', '.join(work[:3])}"
-                + (", ..." if len(work) > 3 else "")
-                + ")"
-            ]
-            if work
-            else []
-        )
+        parts = list(leave)
+        if work:
+            more = ", ..." if len(work) > 3 else ""
+            parts.append(f"busy with {len(work)} other task(s) ({', '.join(work[:3])}{more})")
         who = f"{person.name} ({person.id})"
-        reasons.append(
-            f"{who} "
-            + (" and ".join(parts) if parts else "is free but not enough")
-            + f" between {window_start} and {task.due}"
-        )
+        what = "is " + " and ".join(parts) if parts else "has too little free time"
+        reasons.append(f"{who} {what} between {window_start} and {task.due}")
     return reasons
