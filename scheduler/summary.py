@@ -47,8 +47,7 @@ def schedule_summary(schedule: Schedule) -> str:
         days[task.assignee] += task.working_days * task.load / 100
         count[task.assignee] += 1
     rows = [
-        (p.name, p.id, ",".join(p.roles), count[p.id], f"{days[p.id]:.1f}")
-        for p in schedule.staff
+        (p.name, p.id, ",".join(p.roles), count[p.id], f"{days[p.id]:.1f}") for p in schedule.staff
     ]
     lines.append(text_table(["person", "id", "roles", "tasks", "person-days"], rows))
     if schedule.late_tasks:
@@ -102,7 +101,5 @@ def template_steps(template: Template) -> str:
     ]
     head = f"{template.id}: {template.name.en} / {template.name.zh} ({template.kind}, "
     head += f"live {template.live_days} day(s)) from {template.source}"
-    table = text_table(
-        ["step", "role", "days", "load%", "after", "earliest", "due", "name"], rows
-    )
+    table = text_table(["step", "role", "days", "load%", "after", "earliest", "due", "name"], rows)
     return f"{head}\n{table}"

@@ -27,9 +27,15 @@ def test_cn_makeup_days_2026_are_working_days(cal2026, day):
 
 @pytest.mark.parametrize(
     "first,last",
-    [("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"), ("2026-04-04", "2026-04-06"),
-     ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"), ("2026-09-25", "2026-09-27"),
-     ("2026-10-01", "2026-10-07")],
+    [
+        ("2026-01-01", "2026-01-03"),
+        ("2026-02-15", "2026-02-23"),
+        ("2026-04-04", "2026-04-06"),
+        ("2026-05-01", "2026-05-05"),
+        ("2026-06-19", "2026-06-21"),
+        ("2026-09-25", "2026-09-27"),
+        ("2026-10-01", "2026-10-07"),
+    ],
 )
 def test_cn_days_off_2026(cal2026, first, last):
     day = date.fromisoformat(first)
@@ -59,7 +65,8 @@ def test_closed_and_open_override_everything():
 
 
 def test_six_day_week():
-    cal = WorkCalendar(CalendarSettings(workdays=(0, 1, 2, 3, 4, 5)), date(2026, 3, 1), date(2026, 3, 31))
+    six_days = CalendarSettings(workdays=(0, 1, 2, 3, 4, 5))
+    cal = WorkCalendar(six_days, date(2026, 3, 1), date(2026, 3, 31))
     assert cal.is_working(date(2026, 3, 7)) and not cal.is_working(date(2026, 3, 8))
 
 
@@ -99,9 +106,16 @@ def test_stretches_split_at_weekends_and_holidays(cal2026):
 
 @pytest.mark.parametrize(
     "key,expected",
-    [("spring_festival", "2026-02-17"), ("lantern", "2026-03-03"), ("dragon_boat", "2026-06-19"),
-     ("qixi", "2026-08-19"), ("mid_autumn", "2026-09-25"), ("double_ninth", "2026-10-18"),
-     ("double_eleven", "2026-11-11"), ("mid_year_618", "2026-06-18")],
+    [
+        ("spring_festival", "2026-02-17"),
+        ("lantern", "2026-03-03"),
+        ("dragon_boat", "2026-06-19"),
+        ("qixi", "2026-08-19"),
+        ("mid_autumn", "2026-09-25"),
+        ("double_ninth", "2026-10-18"),
+        ("double_eleven", "2026-11-11"),
+        ("mid_year_618", "2026-06-18"),
+    ],
 )
 def test_festival_dates_2026(key, expected):
     assert festival_date(key, 2026) == date.fromisoformat(expected)
@@ -109,13 +123,16 @@ def test_festival_dates_2026(key, expected):
 
 def test_lunar_festivals_2027():
     assert [festival_date(k, 2027) for k in ("spring_festival", "dragon_boat", "mid_autumn")] == [
-        date(2027, 2, 6), date(2027, 6, 9), date(2027, 9, 15)
+        date(2027, 2, 6),
+        date(2027, 6, 9),
+        date(2027, 9, 15),
     ]
 
 
 def test_festival_dates_only_inside_the_window():
     assert festival_dates("spring_festival", date(2026, 8, 1), date(2026, 11, 30)) == []
     assert festival_dates("new_year", date(2026, 1, 1), date(2027, 12, 31)) == [
-        date(2026, 1, 1), date(2027, 1, 1)
+        date(2026, 1, 1),
+        date(2027, 1, 1),
     ]
     assert len(FESTIVAL_KEYS) == 16

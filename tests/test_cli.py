@@ -55,8 +55,9 @@ steps:
 """
 
 
-def write_plan(folder: Path, *, leave=("2026-04-20", "2026-04-21"), strict=False,
-               language="zh") -> Path:
+def write_plan(
+    folder: Path, *, leave=("2026-04-20", "2026-04-21"), strict=False, language="zh"
+) -> Path:
     (folder / "templates").mkdir(parents=True, exist_ok=True)
     (folder / "templates" / "sale.yaml").write_text(
         TEMPLATE.replace("{strict}", str(strict).lower()), encoding="utf-8"
@@ -77,9 +78,17 @@ def test_plan_on_time_exits_0_and_writes_every_output(tmp_path):
     out = tmp_path / "out"
     result = run("plan", plan, "--out", out)
     assert result.exit_code == 0, result.output
-    for name in ["schedule.json", "schedule.csv", "schedule.xlsx", "gantt.png", "gantt.html",
-                 "calendar/team.ics", "calendar/activities.ics", "calendar/wang_fang.ics",
-                 "calendar/li_na.ics"]:
+    for name in [
+        "schedule.json",
+        "schedule.csv",
+        "schedule.xlsx",
+        "gantt.png",
+        "gantt.html",
+        "calendar/team.ics",
+        "calendar/activities.ics",
+        "calendar/wang_fang.ics",
+        "calendar/li_na.ics",
+    ]:
         assert (out / name).is_file(), name
     data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     assert data["status"] == "optimal" and len(data["tasks"]) == 2
@@ -110,8 +119,9 @@ def test_infeasible_exits_3_and_keeps_the_last_good_schedule(tmp_path):
 
 def test_bad_input_exits_2_and_writes_nothing(tmp_path):
     plan = write_plan(tmp_path)
-    plan.write_text(plan.read_text(encoding="utf-8").replace("2026-03-31", "2026-02-30"),
-                    encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("2026-03-31", "2026-02-30"), encoding="utf-8"
+    )
     out = tmp_path / "out"
     result = run("plan", plan, "--out", out)
     assert result.exit_code == 2
@@ -141,9 +151,18 @@ def test_calendar_lists_the_occurrences(tmp_path):
 def test_templates_lists_and_shows():
     listing = run("templates")
     assert listing.exit_code == 0
-    for template_id in ["daily_deal", "weekly_promo", "monthly_member_day", "store_anniversary",
-                        "mid_year_618", "double_eleven", "double_twelve", "new_year_goods",
-                        "festival", "theme_launch"]:
+    for template_id in [
+        "daily_deal",
+        "weekly_promo",
+        "monthly_member_day",
+        "store_anniversary",
+        "mid_year_618",
+        "double_eleven",
+        "double_twelve",
+        "new_year_goods",
+        "festival",
+        "theme_launch",
+    ]:
         assert template_id in listing.output
     shown = run("templates", "double_eleven")
     assert shown.exit_code == 0 and "registration" in shown.output and "strict" in shown.output
@@ -165,15 +184,17 @@ def test_export_rewrites_the_same_calendars(tmp_path):
 def test_event_time_option_is_checked(tmp_path):
     result = run("plan", write_plan(tmp_path), "--out", tmp_path / "o", "--event-time", "9-5")
     assert result.exit_code == 2 and "HH:MM-HH:MM" in result.output
-    timed = run("plan", write_plan(tmp_path), "--out", tmp_path / "t",
-                "--event-time", "09:30-18:30")
+    timed = run(
+        "plan", write_plan(tmp_path), "--out", tmp_path / "t", "--event-time", "09:30-18:30"
+    )
     assert timed.exit_code == 0
     assert "TZID=Asia/Shanghai" in (tmp_path / "t" / "calendar" / "team.ics").read_text()
 
 
 def test_python_dash_m_is_the_same_program():
-    done = subprocess.run([sys.executable, "-m", "scheduler", "--help"], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler", "--help"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0
     for command in ["plan", "validate", "calendar", "templates", "export"]:
         assert command in done.stdout
@@ -184,7 +205,10 @@ def test_wheel_ships_the_bundled_templates(tmp_path):
     """A plain `pip install .` must carry templates/activities inside the package."""
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False, timeout=300,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     wheel = next(tmp_path.glob("promo_scheduler-*.whl"))

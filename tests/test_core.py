@@ -44,9 +44,10 @@ def brute_force_lateness(problem: Problem) -> int | None:
             if p.scale is Scale.PERIODS:
                 if starts[succ] < starts[p.pred] + pred.duration + p.delay:
                     return False
-            elif problem.time(starts[succ]) < problem.time(
-                starts[p.pred] + pred.duration - 1
-            ) + p.delay:
+            elif (
+                problem.time(starts[succ])
+                < problem.time(starts[p.pred] + pred.duration - 1) + p.delay
+            ):
                 return False
         return True
 
@@ -117,8 +118,9 @@ def tiny_problems(draw) -> Problem:
     return Problem(tuple(tasks), resources, tuple(precedences), horizon, times)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(tiny_problems())
 def test_solver_matches_brute_force(problem):
     """The proven least lateness equals enumeration's, and infeasible means no schedule."""
@@ -181,6 +183,7 @@ def test_greedy_respects_capacity_and_precedence():
         horizon=10,
     )
     starts, chosen = serial_schedule(problem)
+    assert chosen == [0, 0, 1]  # c goes to r1, free while r0 is busy
     assert starts[0] >= 1 and starts[1] >= 1  # r0 is unavailable in period 0
     assert abs(starts[0] - starts[1]) >= 2  # both on r0, no overlap
     assert starts[2] >= starts[0] + 2 + 1

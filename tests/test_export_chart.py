@@ -1,12 +1,13 @@
-"""gantt.png and gantt.html (scheduler.export.chart) on the hand-built schedule of
-test_export_tables.py."""
+"""gantt.png and gantt.html (scheduler.export.gantt_png, gantt_html) on the hand-built schedule
+of test_export_tables.py, and gantt.png's year overview on a larger one made from it."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,15 +17,11 @@ from matplotlib.ft2font import FT2Font
 from PIL import Image
 from test_export_tables import sample_schedule
 
-from scheduler.export.chart import (
-    chart_rows,
-    cjk_font_family,
-    gantt_html,
-    png_bytes,
-    split_at_due,
-    write_html,
-    write_png,
-)
+from scheduler.export.gantt_common import chart_rows, split_at_due
+from scheduler.export.gantt_fonts import cjk_font_family
+from scheduler.export.gantt_html import gantt_html, write_html
+from scheduler.export.gantt_overview_rows import overview_rows, person_rows
+from scheduler.export.gantt_png import DETAIL_MAX_TASKS, png_bytes, uses_overview, write_png
 from scheduler.export.tables import OffDays
 from scheduler.schedule import Schedule
 
@@ -128,6 +125,108 @@ def test_png_of_an_empty_schedule(tmp_path: Path) -> None:
     write_png(Schedule(plan="p", status="infeasible", tasks=[]), path, today=TODAY)
     with Image.open(path) as image:
         assert image.format == "PNG"
+
+
+# ---------------------------------------------------------------- png: year overview
+
+
+def large_schedule(copies: int = 40) -> Schedule:
+    """The sample's two activities repeated `copies` times a week apart: 5 tasks each copy
+    (one of them late), so 40 copies make 200 tasks in 80 activity occurrences."""
+    base = sample_schedule()
+    tasks, windows = [], []
+    for n in range(copies):
+        shift = timedelta(days=7 * n)
+        ids = {w.id: f"{w.template}@{w.start + shift}" for w in base.activities}
+        windows += [
+            replace(w, id=ids[w.id], start=w.start + shift, end=w.end + shift)
+            for w in base.activities
+        ]
+        tasks += [
+            replace(
+                t,
+                id=f"{ids[t.activity]}/{t.step}",
+                activity=ids[t.activity],
+                start=t.start + shift,
+                end=t.end + shift,
+                due=t.due + shift if t.due else None,
+                stretches=tuple((s + shift, e + shift) for s, e in t.stretches),
+            )
+            for t in base.tasks
+        ]
+    base.tasks, base.activities = tasks, windows
+    return base
+
+
+def test_large_schedules_get_a_year_overview_of_sane_size(tmp_path: Path) -> None:
+    schedule = large_schedule()
+    assert len(schedule.tasks) == 200 > DETAIL_MAX_TASKS
+    assert uses_overview(schedule) and not uses_overview(sample_schedule())
+    path = tmp_path / "gantt.png"
+    write_png(schedule, path, today=date(2027, 7, 1))
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        image.verify()
+    with Image.open(path) as image:
+        width, height = image.size
+        colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20) or []}
+    assert 2400 <= width <= 3000
+    # 80 activity rows and 3 people at about 20 px a row, not 280 task rows at 25 px
+    assert 80 * 18 <= height <= 5000
+    assert len(colours) > 50
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "overview-generated.png").write_bytes(path.read_bytes())
+
+
+def test_overview_has_one_row_per_activity_with_all_its_tasks() -> None:
+    schedule = large_schedule()
+    rows = overview_rows(schedule)
+    assert len(rows) == 80
+    assert {r.activity for r in rows} == {t.activity for t in schedule.tasks}
+    labels = [r.label for r in rows]
+    assert labels[:3] == ["会员日 05-18", "会员日 05-25", "618 年中大促 06-01"]
+    for window in schedule.activities:
+        assert f"{window.name} {window.start:%m-%d}" in labels
+    placed = sorted(t.id for r in rows for t in r.tasks)
+    assert placed == sorted(t.id for t in schedule.tasks)
+    assert sum(1 for r in rows if r.late_days > 0) == 40  # each copy's pricing is late
+    for row in rows:  # tasks sharing a lane do not overlap
+        for lane in set(row.lanes):
+            tasks = sorted(
+                (t for t, n in zip(row.tasks, row.lanes, strict=True) if n == lane),
+                key=lambda t: t.start,
+            )
+            assert all(a.end < b.start for a, b in itertools.pairwise(tasks))
+
+
+def test_overview_lists_activities_without_tasks_and_people_load() -> None:
+    schedule = large_schedule(copies=25)
+    extra = replace(schedule.activities[0], id="quiet@2027-06-03", name="静默日")
+    schedule.activities.append(replace(extra, start=date(2027, 6, 3), end=date(2027, 6, 3)))
+    labels = [r.label for r in overview_rows(schedule)]
+    at = labels.index("静默日 06-03")  # among the others in order of first live day
+    assert labels[at - 2 : at + 2] == [
+        "618 年中大促 06-01",
+        "会员日 06-01",
+        "静默日 06-03",
+        "618 年中大促 06-08",
+    ]
+    people = {p.person: p for p in person_rows(sample_schedule())}
+    assert list(people) == ["li_na", "wang_fang", "xiao_wang"]
+    li_na = people["li_na"].load
+    assert li_na[date(2027, 5, 10)] == 50 and li_na[date(2027, 5, 13)] == 100
+    assert date(2027, 5, 15) not in li_na  # the weekend inside 商品拍摄
+    assert people["xiao_wang"].capacity == 80 and "80%" in people["xiao_wang"].label
+
+
+def test_overview_is_deterministic_and_draws_without_a_cjk_font() -> None:
+    schedule = large_schedule(copies=25)
+    assert uses_overview(schedule)
+    family = cjk_font_family()
+    first = png_bytes(schedule, None, OffDays(), family)
+    assert first == png_bytes(schedule, None, OffDays(), family)
+    assert png_bytes(schedule, None, OffDays(), None).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 # ---------------------------------------------------------------- html

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from test_export_tables import sample_schedule
 
-from scheduler.export.chart import write_html
+from scheduler.export.gantt_html import write_html
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TIMEOUT_S = 60

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 def export_all(schedule: Schedule, out_dir: Path, options: ExportOptions) -> list[Path]:
     """Write the calendars, the Gantt tables and the Gantt charts into `out_dir`."""
-    from scheduler.export.chart import write_html, write_png
+    from scheduler.export.gantt_html import write_html
+    from scheduler.export.gantt_png import write_png
     from scheduler.export.ics import write_calendars
     from scheduler.export.tables import write_csv, write_xlsx
 

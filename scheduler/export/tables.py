@@ -11,7 +11,7 @@ pale yellow; non-working days are grey) and `People` (each person's work per ISO
 person-days, plus the colour legend).
 
 The helpers `person_colours`, `worked_days`, `activity_label` and `ordered_tasks` are shared
-with the charts (`scheduler.export.chart`).
+with the charts (`scheduler.export.gantt_png`).
 """
 
 from __future__ import annotations
