@@ -39,6 +39,9 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
             for problem in bad.problems:
                 click.echo(str(problem), err=True)
             code = BAD_INPUT
+        except OSError as failed:  # an output folder that cannot be written, a full disk
+            click.echo(f"{failed.filename or ''}: {failed.strerror or failed}", err=True)
+            code = BAD_INPUT
         except CalendarStateError as bad:
             click.echo(
                 f"{bad.path}: {bad.problem} (remove it to start the calendars anew)", err=True

@@ -215,3 +215,12 @@ def test_wheel_ships_the_bundled_templates(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for template_id in ["weekly_promo", "double_eleven", "festival"]:
         assert f"scheduler/templates/activities/{template_id}.yaml" in names
+
+
+def test_unwritable_output_folder_is_a_message_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("plan", write_plan(tmp_path), "--out", blocker / "out")
+    assert result.exit_code == 2
+    assert "Not a directory" in result.output or "not a directory" in result.output.lower()
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
