@@ -192,3 +192,17 @@ def test_greedy_respects_capacity_and_precedence():
 def test_problem_rejects_a_demand_above_capacity():
     with pytest.raises(ValueError, match="exceeds the capacity"):
         Problem((Task("a", 1, (0,), demand=2),), (Resource("r", 1),), horizon=3)
+
+
+def test_conflict_in_a_large_problem_is_found_in_its_pinned_part():
+    """300 free tasks beside one impossible strict one: the conflict names only that one."""
+    free = tuple(Task(f"free{i}", 2, (0, 1), release=i % 50, due=60) for i in range(300))
+    strict = Task("register", 2, (0,), release=5, deadline=8)
+    problem = Problem(
+        tasks=(*free, strict),
+        resources=(Resource("ops", 1, ((5, 9),)), Resource("design", 1)),
+        horizon=400,
+    )
+    result = solve(problem, time_limit=20)
+    assert result.status == INFEASIBLE
+    assert set(result.conflict) == {"release[register]", "deadline[register]", "unavailable[ops#0]"}

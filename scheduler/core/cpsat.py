@@ -33,7 +33,13 @@ from ortools.sat.python import cp_model
 from scheduler.core.greedy import serial_schedule
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
-from scheduler.core.windows import earliest_starts, late_caps, latest_starts, preferred_starts
+from scheduler.core.windows import (
+    earliest_starts,
+    late_caps,
+    latest_starts,
+    pinned_part,
+    preferred_starts,
+)
 
 LATE = "late"
 DELAY = "delay"
@@ -98,7 +104,12 @@ def _overshoot(problem: Problem, solution: Result) -> int:
 def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, ...]:
     """Names of constraint terms that admit no schedule together, minimal when time allows."""
     clock = clock or _Clock(30.0)
-    terms = _solve_with_assumptions(problem, None, clock)
+    pinned = pinned_part(problem)
+    terms = _solve_with_assumptions(pinned, None, clock)
+    if terms:
+        problem = pinned  # the small part holds the whole conflict
+    else:  # the horizon itself is too short: look at everything
+        terms = _solve_with_assumptions(problem, None, clock)
     if not terms:
         return ()
     kept = list(terms)
@@ -370,11 +381,16 @@ def _greedy_start(problem: Problem) -> Result | None:
 
 def _feasibility(problem: Problem, clock: _Clock, workers: int) -> str:
     """Whether a schedule keeps the hard constraints, lateness aside (optimal: one does)."""
-    est, lst = _windows(problem, None)
-    if any(e > s for e, s in zip(est, lst, strict=True)):
-        return INFEASIBLE
-    built = _Model(problem, est, lst)
-    return _status(_solver(clock.remaining() * 0.5, workers).Solve(built.model))
+    for part in (pinned_part(problem), problem):  # the small part decides, unless the
+        est, lst = _windows(part, None)  # horizon is too short for the rest
+        if any(e > s for e, s in zip(est, lst, strict=True)):
+            return INFEASIBLE
+        status = _status(
+            _solver(clock.remaining() * 0.5, workers).Solve(_Model(part, est, lst).model)
+        )
+        if status not in (OPTIMAL, FEASIBLE):
+            return status
+    return status
 
 
 def _solve_lateness(

@@ -8,6 +8,8 @@ it (just in time), or its own `target` when no due date bounds it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from scheduler.core.problem import Precedence, Problem, Scale
 
 
@@ -141,3 +143,38 @@ def _latest_before(problem: Problem, p: Precedence, succ_start: int) -> int:
         return succ_start - p.delay - pred.duration
     latest_last = problem.last_period_at(problem.time(succ_start) - p.delay)
     return latest_last - pred.duration + 1
+
+
+def pinned_part(problem: Problem) -> Problem:
+    """The tasks that a deadline or a fixed start pins, and all tasks before them.
+
+    Only these can make a problem infeasible: every other task can wait until after them,
+    so when the horizon is long enough for that, the whole problem has a schedule if and
+    only if this part has (and when this part has none, the whole has none).
+    """
+    keep = {
+        i
+        for i, t in enumerate(problem.tasks)
+        if t.deadline is not None or t.fixed_start is not None
+    }
+    predecessors: dict[int, list[int]] = {}
+    for p in problem.precedences:
+        predecessors.setdefault(p.succ, []).append(p.pred)
+    todo = list(keep)
+    while todo:
+        for pred in predecessors.get(todo.pop(), []):
+            if pred not in keep:
+                keep.add(pred)
+                todo.append(pred)
+    order = sorted(keep)
+    new_index = {old: new for new, old in enumerate(order)}
+    return dataclasses.replace(
+        problem,
+        tasks=tuple(problem.tasks[i] for i in order),
+        precedences=tuple(
+            dataclasses.replace(p, pred=new_index[p.pred], succ=new_index[p.succ])
+            for p in problem.precedences
+            if p.succ in keep and p.pred in keep
+        ),
+        hint={},
+    )
