@@ -224,3 +224,22 @@ def test_unwritable_output_folder_is_a_message_not_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "Not a directory" in result.output or "not a directory" in result.output.lower()
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_a_yearly_plan_without_a_schedule_names_the_conflict(tmp_path):
+    """Both operations people on leave over Double Eleven's registration window."""
+    import yaml
+
+    plan = yaml.safe_load((ROOT / "examples" / "tmall-flagship-2027.yaml").read_text("utf-8"))
+    for person in plan["staff"]:
+        if "operations" in person["roles"]:
+            person.setdefault("leave", []).append({"from": "2027-09-01", "to": "2027-10-05"})
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    result = run("plan", path, "--out", tmp_path / "out", "--time-limit", "30")
+    assert result.exit_code == 3, result.output
+    assert "double_eleven_2027/registration is strict" in result.output
+    assert "李明 (li_ming) is on leave 2027-09-01..2027-10-05" in result.output
+    data = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
+    assert data["status"] == "infeasible" and data["tasks"] == []
+    assert any("registration" in item["text"] for item in data["explanation"])
