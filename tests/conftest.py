@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
 # The contract's conformance plans live beside the repository: ../shared/conformance.
 CONFORMANCE_DIR = REPO_ROOT.parent / "shared" / "conformance"
+SHARED_MISSING = f"{CONFORMANCE_DIR} not found (a clone without ../shared beside it)"
 
 # Test helpers such as rules.py are imported as top-level modules whatever the import mode,
 # and the engine is found in a checkout that is not pip-installed.
@@ -44,8 +46,25 @@ def run_cli() -> Callable[[Sequence[str | Path]], Result]:
     return invoke_cli
 
 
+def require_conformance() -> Path:
+    """The conformance folder; without it a test skips, or fails when CI is set.
+
+    The contract's checks must never vanish silently from CI: under `CI` a clone
+    without ../shared fails every test that needs it.
+    """
+    if not CONFORMANCE_DIR.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_MISSING}, but CI is set: the contract's checks must run")
+        pytest.skip(SHARED_MISSING)
+    return CONFORMANCE_DIR
+
+
+def conformance_param(*values: object) -> object:
+    """A placeholder parameter for a list of conformance cases when the folder is missing:
+    the test it parametrises calls `require_conformance()` and so skips or fails."""
+    return pytest.param(*values, id="conformance-missing")
+
+
 @pytest.fixture
 def conformance_dir() -> Path:
-    if not CONFORMANCE_DIR.is_dir():
-        pytest.skip("../shared/conformance not found (clone without shared/)")
-    return CONFORMANCE_DIR
+    return require_conformance()

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import CONFORMANCE_DIR, conformance_param, require_conformance
 
 from scheduler.errors import BadInput
 from scheduler.loading import available_templates, bundled_templates_dir, load_plan, load_template
 from scheduler.model import After, CalendarSettings, LocalText, Offset
 from scheduler.templatefile import parse_after, parse_offset
-
-CONFORMANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 
 TEMPLATE: dict[str, Any] = {
     "id": "promo",
@@ -551,12 +550,13 @@ def test_relative_plan_path_gives_relative_template_path(tmp_path, monkeypatch):
 def conformance_plans() -> list[Any]:
     plans = sorted(CONFORMANCE_DIR.glob("*/plan.yaml"))
     if not plans:
-        return [pytest.param(None, marks=pytest.mark.skip(reason="no ../shared/conformance"))]
+        return [conformance_param(None)]
     return [pytest.param(p, id=p.parent.name) for p in plans]
 
 
 @pytest.mark.parametrize("plan_path", conformance_plans())
 def test_conformance_plan(plan_path):
+    require_conformance()
     expect = yaml.safe_load((plan_path.parent / "expect.yaml").read_text(encoding="utf-8"))
     if expect["exit"] != 2:
         load_plan(plan_path)
@@ -569,9 +569,7 @@ def test_conformance_plan(plan_path):
 
 
 def test_conformance_01_fields():
-    path = CONFORMANCE_DIR / "01-holiday-makeup" / "plan.yaml"
-    if not path.exists():
-        pytest.skip("no ../shared/conformance")
+    path = require_conformance() / "01-holiday-makeup" / "plan.yaml"
     plan = load_plan(path)
     assert plan.name == "Conformance 01 holiday and make-up days"
     assert (plan.start, plan.end) == (date(2026, 9, 1), date(2026, 10, 31))

@@ -12,17 +12,14 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import rules
 import yaml
+from conftest import CONFORMANCE_DIR
 
-CONFORMANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "conformance"
-
-needs_cases = pytest.mark.skipif(
-    not CONFORMANCE_DIR.is_dir(), reason="../shared/conformance not found (clone without shared/)"
-)
+# Every test here reads the conformance cases: skipped without them, failed under CI.
+needs_cases = pytest.mark.usefixtures("conformance_dir")
 
 # Cases whose expect.yaml lists every task of the schedule.
 FULL_CASES = [
