@@ -43,7 +43,11 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
     seen: dict[str, int] = {}
     for spec in plan.activities:
         template = plan.templates[spec.template]
-        for start, end in _live_windows(plan, spec, template):
+        windows = _live_windows(plan, spec, template)
+        _check_except_dates(spec, {s for s, _ in windows if plan.start <= s <= plan.end}, problems)
+        for start, end in windows:
+            if start in spec.except_dates:
+                continue
             if not plan.start <= start <= plan.end:
                 warnings.append(
                     f"activities[{spec.index}] ({spec.template}) starts {start}, outside the "
@@ -70,6 +74,18 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
             )
     problems.raise_if_any()
     return sorted(found, key=lambda o: (o.start, o.id))
+
+
+def _check_except_dates(spec: ActivitySpec, starts: set[date], problems: Problems) -> None:
+    """Every `except` date is an occurrence of the series within the plan."""
+    for index, day in enumerate(spec.except_dates):
+        if day not in starts:
+            problems.add(
+                f"activities[{spec.index}].except[{index}]",
+                day.isoformat(),
+                "not an occurrence of this activity in the plan",
+                "start dates of the series' occurrences between the plan's start and end",
+            )
 
 
 def _live_windows(plan: Plan, spec: ActivitySpec, template: Template) -> list[tuple[date, date]]:

@@ -132,6 +132,7 @@ class ActivitySpec:
     title: str | None = None
     owner: str | None = None
     store: str | None = None
+    except_dates: tuple[date, ...] = ()  # `except`: occurrence start dates left out
 
 
 @dataclass(frozen=True)

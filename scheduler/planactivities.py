@@ -20,7 +20,7 @@ from scheduler.staffing import works_for
 
 ACTIVITY_FIELDS = (
     "id", "template", "start", "end", "live_days", "repeat",
-    "festival", "title", "owner", "store",
+    "festival", "title", "owner", "store", "except",
 )  # fmt: skip
 WHEN_FIELDS = ("start", "repeat", "festival")  # exactly one per activity
 DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
@@ -69,6 +69,7 @@ def _activity(
         title=section.text("title"),
         owner=section.text("owner"),
         store=store,
+        except_dates=_except_dates(section),
     )
     _check_owner(section, spec, staff)
     return spec
@@ -121,6 +122,22 @@ def _repeat(section: Fields, plan_start: date | None) -> str | None:
         section.add("repeat", rule, f"not a valid RRULE ({error})", expected)
         return None
     return rule
+
+
+def _except_dates(section: Fields) -> tuple[date, ...]:
+    """`except`: dates of a series that are not planned (checked against the series when
+    it is expanded); only a `repeat` or `festival` activity has a series."""
+    if section.data.get("except") is None:
+        return ()
+    if section.data.get("repeat") is None and section.data.get("festival") is None:
+        section.add(
+            "except",
+            section.data["except"],
+            "except without repeat or festival",
+            "except only on a repeat or festival activity",
+        )
+        return ()
+    return section.dates("except")
 
 
 def _festival(section: Fields) -> str | None:

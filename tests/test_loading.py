@@ -449,6 +449,59 @@ def test_repeat_and_festival_activities(tmp_path):
     assert second.index == 1
 
 
+def test_except_leaves_dates_of_a_series_out(tmp_path):
+    from scheduler.expand import occurrences
+
+    plan = edit(PLAN, "activities", [
+        {"template": "promo", "repeat": "FREQ=WEEKLY;BYDAY=FR",
+         "except": [date(2026, 3, 13), "2026-03-27"]},
+    ])  # fmt: skip
+    loaded = load_plan(write(tmp_path, plan=plan))
+    assert loaded.activities[0].except_dates == (date(2026, 3, 13), date(2026, 3, 27))
+    assert [o.id for o in occurrences(loaded)] == ["promo@2026-03-06", "promo@2026-03-20"]
+
+
+@pytest.mark.parametrize(
+    ("activity", "parts"),
+    [
+        (  # a Saturday: no occurrence of a Friday series
+            {"template": "promo", "repeat": "FREQ=WEEKLY;BYDAY=FR", "except": ["2026-03-14"]},
+            ["activities[0].except[0]: 2026-03-14: not an occurrence"],
+        ),
+        (  # a Friday of the series, but after the plan's end
+            {"template": "promo", "repeat": "FREQ=WEEKLY;BYDAY=FR", "except": ["2026-04-03"]},
+            ["activities[0].except[0]: 2026-04-03: not an occurrence"],
+        ),
+        (  # festival: qixi 2026 is 08-19, outside this plan; 03-08 is womens_day
+            {"template": "promo", "festival": "womens_day", "except": ["2026-03-09"]},
+            ["activities[0].except[0]: 2026-03-09: not an occurrence"],
+        ),
+        (
+            {"template": "promo", "repeat": "FREQ=WEEKLY;BYDAY=FR", "except": ["2026-02-30"]},
+            ["activities[0].except[0]: 2026-02-30"],
+        ),
+        (
+            {
+                "template": "promo",
+                "start": date(2026, 3, 20),
+                "id": "x",
+                "except": [date(2026, 3, 20)],
+            },
+            ["activities[0].except: [2026-03-20]: except without repeat or festival"],
+        ),
+    ],
+)
+def test_bad_except_dates_are_reported(tmp_path, activity, parts):
+    from scheduler.expand import occurrences
+
+    path = write(tmp_path, plan=edit(PLAN, "activities", [activity]))
+    with pytest.raises(BadInput) as raised:
+        occurrences(load_plan(path))
+    text = str(raised.value)
+    for part in parts:
+        assert part in text, text
+
+
 # --- offsets and lags ----------------------------------------------------------------
 
 
