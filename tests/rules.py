@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import holidays
 import yaml
-from dateutil.rrule import rrulestr
 from lunardate import LunarDate
 
 BUNDLED_TEMPLATES = Path(__file__).parents[1] / "templates" / "activities"
@@ -136,6 +135,237 @@ class WorkCalendar:
                 days.append(day)
             day += timedelta(days=1)
         return days
+
+
+# --------------------------------------------------------------------------- RRULE
+#
+# FORMAT section 4: "`repeat` is expanded with the plan's `start` as DTSTART; as in
+# python-dateutil, DTSTART is an occurrence only when it matches the rule", "one
+# occurrence per date within [start, end]". This is a small RFC 5545 expander of its own
+# (dates only), not a call into dateutil, so that the engine (which calls dateutil) and
+# the checker do not share a blind spot; tests/test_rules_rrule.py holds both to dateutil.
+#
+# The model: the rule cuts time into periods (a day, a week starting on WKST, a month, a
+# year; every INTERVAL-th one from DTSTART's). In each period the candidates are the days
+# that pass every BYxxx part given (dateutil intersects them all, also plain and numbered
+# BYDAY in one rule); BYSETPOS then picks by position among them. Days before DTSTART are
+# dropped, COUNT counts what is left, UNTIL (inclusive) and the plan's end stop it.
+
+RRULE_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RRULE_DAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+RRULE_BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+RRULE_UNTIL_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2}))?$")
+RRULE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTHDAY"}
+RRULE_PARTS |= {"BYMONTH", "BYYEARDAY", "BYSETPOS"}
+
+
+@dataclass
+class Recurrence:
+    """One parsed RRULE (the parts that make sense for whole days)."""
+
+    freq: str
+    interval: int = 1
+    count: int | None = None
+    until: datetime | None = None  # inclusive; naive, like the plan's midnight DTSTART
+    wkst: int = 0
+    weekdays: frozenset[int] = frozenset()  # BYDAY without a number
+    numbered: frozenset[tuple[int, int]] = frozenset()  # BYDAY with one: (weekday, n)
+    monthdays: frozenset[int] = frozenset()  # 1..31 and -31..-1
+    months: frozenset[int] = frozenset()
+    yeardays: frozenset[int] = frozenset()  # 1..366 and -366..-1
+    setpos: tuple[int, ...] = ()
+
+
+def parse_rrule(text: str) -> Recurrence:
+    """`FREQ=WEEKLY;BYDAY=FR` (an optional `RRULE:` prefix, any case) -> Recurrence.
+
+    Parts a whole-day plan cannot use (BYHOUR ...) and the rarely used BYWEEKNO are a
+    ValueError: the checker would rather refuse than guess."""
+    body = str(text).strip().upper()
+    if body.startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    parts: dict[str, str] = {}
+    for chunk in body.split(";"):
+        name, equals, value = chunk.partition("=")
+        if not equals or not value:
+            raise ValueError(f"RRULE part {chunk!r} of {text!r} is not NAME=VALUE")
+        if name not in RRULE_PARTS:
+            raise ValueError(f"RRULE part {name} of {text!r}: not supported by the checker")
+        if name in parts:
+            raise ValueError(f"RRULE part {name} given twice in {text!r}")
+        parts[name] = value
+    if parts.get("FREQ") not in RRULE_FREQS:
+        raise ValueError(f"RRULE {text!r}: FREQ must be one of {RRULE_FREQS}")
+    freq = parts["FREQ"]
+
+    until = None
+    if "UNTIL" in parts:
+        match = RRULE_UNTIL_RE.match(parts["UNTIL"])
+        if not match:
+            # A UTC (Z) UNTIL with a floating DTSTART is refused by dateutil as well.
+            raise ValueError(f"RRULE UNTIL={parts['UNTIL']}: not a floating date or date-time")
+        until = datetime(*(int(g or 0) for g in match.groups()))
+
+    weekdays, numbered = set(), set()
+    for item in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else []:
+        match = RRULE_BYDAY_RE.match(item)
+        if not match:
+            raise ValueError(f"RRULE BYDAY item {item!r}")
+        number, day = match.groups()
+        if number is not None and int(number) == 0:
+            raise ValueError(f"RRULE BYDAY item {item!r}: 0 is no position")
+        # As dateutil does: a number means "n-th in the month/year" only for MONTHLY and
+        # YEARLY rules; for WEEKLY and DAILY it is dropped.
+        if number is None or freq in ("DAILY", "WEEKLY"):
+            weekdays.add(RRULE_DAYS[day])
+        else:
+            numbered.add((RRULE_DAYS[day], int(number)))
+
+    def signed(name: str, limit: int) -> list[int]:
+        if name not in parts:
+            return []
+        values = [int(v) for v in parts[name].split(",")]
+        if any(v == 0 or abs(v) > limit for v in values):
+            raise ValueError(f"RRULE {name}={parts[name]}: out of range")
+        return values
+
+    months = [int(v) for v in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else []
+    if any(not 1 <= m <= 12 for m in months):
+        raise ValueError(f"RRULE BYMONTH={parts['BYMONTH']}: months are 1..12")
+    interval = int(parts.get("INTERVAL", "1"))
+    count = int(parts["COUNT"]) if "COUNT" in parts else None
+    if interval < 1 or (count is not None and count < 1):
+        raise ValueError(f"RRULE {text!r}: INTERVAL and COUNT are at least 1")
+    if parts.get("WKST", "MO") not in RRULE_DAYS:
+        raise ValueError(f"RRULE WKST={parts['WKST']}")
+    return Recurrence(
+        freq=freq,
+        interval=interval,
+        count=count,
+        until=until,
+        wkst=RRULE_DAYS[parts.get("WKST", "MO")],
+        weekdays=frozenset(weekdays),
+        numbered=frozenset(numbered),
+        monthdays=frozenset(signed("BYMONTHDAY", 31)),
+        months=frozenset(months),
+        yeardays=frozenset(signed("BYYEARDAY", 366)),
+        setpos=tuple(signed("BYSETPOS", 366)),
+    )
+
+
+def _month_length(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - date(year, month, 1)).days
+
+
+def _nth_weekday_in(first: date, last: date, weekday: int, n: int) -> date | None:
+    """The n-th (from the end when n < 0) `weekday` of the days first..last."""
+    matching = [
+        first + timedelta(days=i)
+        for i in range((last - first).days + 1)
+        if (first + timedelta(days=i)).weekday() == weekday
+    ]
+    if not 1 <= abs(n) <= len(matching):
+        return None
+    return matching[n - 1] if n > 0 else matching[n]
+
+
+def _period_days(rule: Recurrence, dtstart: date, k: int) -> list[date]:
+    """The days of the k-th period the rule visits (k = 0: the one holding DTSTART)."""
+    if rule.freq == "DAILY":
+        return [dtstart + timedelta(days=k * rule.interval)]
+    if rule.freq == "WEEKLY":
+        week_start = dtstart - timedelta(days=(dtstart.weekday() - rule.wkst) % 7)
+        week_start += timedelta(weeks=k * rule.interval)
+        days = [week_start + timedelta(days=i) for i in range(7)]
+        # dateutil's first weekly period runs from DTSTART itself to the week's end, so
+        # BYSETPOS counts only the days from DTSTART on in that week.
+        return [d for d in days if d >= dtstart] if k == 0 else days
+    if rule.freq == "MONTHLY":
+        index = dtstart.year * 12 + dtstart.month - 1 + k * rule.interval
+        year, month = divmod(index, 12)
+        month += 1
+        return [date(year, month, d) for d in range(1, _month_length(year, month) + 1)]
+    year = dtstart.year + k * rule.interval
+    first = date(year, 1, 1)
+    return [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
+
+
+def _candidates(rule: Recurrence, dtstart: date, days: list[date]) -> list[date]:
+    """The days of one period that pass every BYxxx filter (with dateutil's defaults)."""
+    weekdays, monthdays, months = rule.weekdays, rule.monthdays, rule.months
+    if not (weekdays or rule.numbered or monthdays or rule.yeardays):
+        # Nothing says which days: the rule repeats DTSTART's weekday / day / date.
+        if rule.freq == "WEEKLY":
+            weekdays = frozenset({dtstart.weekday()})
+        elif rule.freq == "MONTHLY":
+            monthdays = frozenset({dtstart.day})
+        elif rule.freq == "YEARLY":
+            monthdays = frozenset({dtstart.day})
+            months = months or frozenset({dtstart.month})
+
+    numbered_days: set[date] = set()
+    if rule.numbered:
+        # "The n-th Friday" of the month (MONTHLY, or YEARLY with BYMONTH), else of the year.
+        spans = set()
+        for day in days:
+            if rule.freq == "MONTHLY" or rule.months:
+                last = date(day.year, day.month, _month_length(day.year, day.month))
+                spans.add((date(day.year, day.month, 1), last))
+            else:
+                spans.add((date(day.year, 1, 1), date(day.year, 12, 31)))
+        for first, last in spans:
+            for weekday, n in rule.numbered:
+                hit = _nth_weekday_in(first, last, weekday, n)
+                if hit is not None:
+                    numbered_days.add(hit)
+
+    kept = []
+    for day in days:
+        month_length = _month_length(day.year, day.month)
+        year_length = 366 if _month_length(day.year, 2) == 29 else 365
+        yearday = (day - date(day.year, 1, 1)).days + 1
+        if months and day.month not in months:
+            continue
+        if weekdays and day.weekday() not in weekdays:
+            continue
+        if rule.numbered and day not in numbered_days:
+            continue
+        if monthdays and not ({day.day, day.day - month_length - 1} & monthdays):
+            continue
+        if rule.yeardays and not ({yearday, yearday - year_length - 1} & rule.yeardays):
+            continue
+        kept.append(day)
+    if rule.setpos:
+        picked = set()
+        for position in rule.setpos:
+            if 1 <= abs(position) <= len(kept):
+                picked.add(kept[position - 1] if position > 0 else kept[position])
+        kept = sorted(picked)
+    return kept
+
+
+def rrule_dates(text: str, dtstart: date, last: date) -> list[date]:
+    """The occurrence dates of RRULE `text` with DTSTART `dtstart`, up to `last` inclusive."""
+    rule = parse_rrule(text)
+
+    def beyond(day: date) -> bool:
+        """Past the plan's end or past UNTIL (which is inclusive, a date-time or a date)."""
+        return day > last or (rule.until is not None and datetime.combine(day, time()) > rule.until)
+
+    found: list[date] = []
+    k = 0
+    while not beyond(_period_days(rule, dtstart, k)[0]):
+        for day in _candidates(rule, dtstart, _period_days(rule, dtstart, k)):
+            if day < dtstart:
+                continue  # DTSTART is an occurrence only when it matches; nothing before it
+            if beyond(day):
+                return found
+            found.append(day)
+            if len(found) == rule.count:
+                return found
+        k += 1
+    return found
 
 
 # --------------------------------------------------------------------------- plan
@@ -281,21 +511,34 @@ def festival_date(key: str, year: int) -> date:
 
 
 def activity_dates(activity: dict, plan_start: date, plan_end: date) -> list[date]:
-    """The live-window start dates of one activity entry that fall in [start, end]."""
+    """The live-window start dates of one activity entry that fall in [start, end],
+    without its `except` dates (a ValueError names an except date that is no occurrence)."""
     if activity.get("start") is not None:
+        if activity.get("except"):
+            raise ValueError(f"`except` on a one-off activity (only repeat/festival): {activity!r}")
         starts = [as_date(activity["start"])]
     elif activity.get("repeat"):
         # DTSTART is the plan's start; as in dateutil it counts only when it matches.
-        dtstart = datetime.combine(plan_start, datetime.min.time())
-        last = datetime.combine(plan_end, datetime.min.time())
-        rule = rrulestr(str(activity["repeat"]), dtstart=dtstart)
-        starts = [d.date() for d in rule.between(dtstart, last, inc=True)]
+        starts = rrule_dates(str(activity["repeat"]), plan_start, plan_end)
     elif activity.get("festival"):
         key = str(activity["festival"])
         starts = [festival_date(key, y) for y in range(plan_start.year, plan_end.year + 1)]
     else:
         raise ValueError(f"activity without start, repeat or festival: {activity!r}")
-    return [d for d in starts if plan_start <= d <= plan_end]
+    starts = [d for d in starts if plan_start <= d <= plan_end]
+    # `except`: occurrence start dates that are not planned, like EXDATE; a date that is
+    # no occurrence is bad input.
+    listed = activity.get("except") or []
+    if not isinstance(listed, list):
+        raise ValueError(f"except {listed!r} is not a list of dates: {activity!r}")
+    excepted = {as_date(d) for d in listed}
+    strays = sorted(excepted - set(starts))
+    if strays:
+        raise ValueError(
+            f"except {[d.isoformat() for d in strays]} of {activity!r}: no occurrence on "
+            f"that date (occurrences: {[d.isoformat() for d in starts]})"
+        )
+    return [d for d in starts if d not in excepted]
 
 
 def load_plan(plan_path: str | Path) -> Plan:
@@ -405,9 +648,11 @@ def check_schedule(
 ) -> list[str]:
     """Every violation of FORMAT.md rules 1-7 (and of the task set) in `schedule`.
 
-    `today` (re-planning): tasks that ended before it are history (rules 1-4 and 6
-    are not re-checked for them); for a task under way on it, rules 3 and 4 apply
-    from `today` on and its start is not held to `earliest`.
+    `today` (re-planning, FORMAT section 5): a task that ended before it is history,
+    and rules 1-4 are not re-checked for it ("it happened"); rules 5 and 6 still are,
+    since the contract exempts only 1-4 and says "Rules 1-6 are never broken". For a
+    task under way on it, rules 3 and 4 apply from `today` on; its start is held to
+    `earliest` like any other (see rule 6 below).
     """
     plan = load_plan(plan_path)
     today = as_date(today) if today is not None else None
@@ -456,9 +701,6 @@ def check_schedule(
 
     def finished(last: date) -> bool:
         return today is not None and last < today
-
-    def under_way(first: date, last: date) -> bool:
-        return today is not None and first < today <= last
 
     daily_load: dict[tuple[str, date], list[tuple[str, int]]] = defaultdict(list)
     for task_id, (expected, task, first, last) in checked.items():
@@ -526,17 +768,23 @@ def check_schedule(
                     out.append(f"rule 3: {task_id}: {assignee} is on leave on {day}")
                 daily_load[(assignee, day)].append((task_id, step.load))
 
-        # Rule 6: earliest, and a strict due (rounded back to a working day).
-        if not history:
-            if expected.earliest and first < expected.earliest and not under_way(first, last):
-                out.append(
-                    f"rule 6: {task_id}: starts {first}, before its earliest {expected.earliest}"
-                )
-            if step.strict and expected.due and last > calendar.on_or_before(expected.due):
-                out.append(
-                    f"rule 6: {task_id}: strict due {expected.due} "
-                    f"(last working day {calendar.on_or_before(expected.due)}), ends {last}"
-                )
+        # Rule 6: earliest, and a strict due (rounded back to a working day). Checked for
+        # every task, finished ones too: section 5 exempts a finished task from rules 1-4
+        # only. A task under way on `today` is not exempt from `earliest` either: the
+        # contract has it keep its start and re-checks rules 2-4 for a new assignee, but
+        # nowhere lifts rule 6 for it, and "Rules 1-6 are never broken; when no schedule
+        # satisfies them, status is infeasible". So the contract does not force the
+        # exemption the checker used to make, and a kept start before a (moved) earliest
+        # is a violation.
+        if expected.earliest and first < expected.earliest:
+            out.append(
+                f"rule 6: {task_id}: starts {first}, before its earliest {expected.earliest}"
+            )
+        if step.strict and expected.due and last > calendar.on_or_before(expected.due):
+            out.append(
+                f"rule 6: {task_id}: strict due {expected.due} "
+                f"(last working day {calendar.on_or_before(expected.due)}), ends {last}"
+            )
 
         # Rule 7 bookkeeping: late_days as the contract counts them.
         want = expected_late_days(last, expected.due, calendar)
@@ -555,9 +803,8 @@ def check_schedule(
             out.append(f"rule 4: {assignee} on {day}: loads {total} > capacity {capacity}: {names}")
 
     # Rule 5: successor's first day after the predecessor's last day plus the lag.
-    for task_id, (expected, _task, first, last) in checked.items():
-        if finished(last):
-            continue
+    # Checked for finished tasks too (section 5 exempts them from rules 1-4 only).
+    for task_id, (expected, _task, first, _last) in checked.items():
         for lag in expected.step.after:
             pred_id = f"{expected.occurrence.id}/{lag.step}"
             if pred_id not in checked:
@@ -598,10 +845,15 @@ def _check_fields(
     if expected.due is None:
         if due not in (None, ""):
             out.append(f"fields: {task_id}: due {due!r} but the step has no due")
-    else:
-        # The contract's example shows the due as written; the last working day on or
-        # before it is accepted too (FORMAT.md does not say which one the field holds).
-        accepted = {expected.due.isoformat(), calendar.on_or_before(expected.due).isoformat()}
-        if str(due) not in accepted:
-            out.append(f"fields: {task_id}: due {due!r}, expected {expected.due.isoformat()}")
+    elif due != expected.due.isoformat():
+        # One value: the due as written (the step's offset resolved), even when it is not
+        # a working day. Section 5 counts `late_days` "from `due`, as written even when it
+        # is not a working day", which is only readable off the task if `due` holds that
+        # date, and section 6's example names the field plainly `due`. The working day
+        # before it (when the task must finish) is not the `due`.
+        rounded = calendar.on_or_before(expected.due)
+        note = f" (the last working day before it is {rounded})" if rounded != expected.due else ""
+        out.append(
+            f"fields: {task_id}: due {due!r}, expected {expected.due.isoformat()} as written{note}"
+        )
     return out

@@ -35,6 +35,7 @@ FULL_CASES = [
     "10-prep-before-start",
     "11-closed-open",
     "17-stores",
+    "18-except",
 ]
 
 
@@ -225,6 +226,23 @@ def duplicate(task_id: str, new_id: str | None = None) -> Callable[[dict], None]
     return apply
 
 
+def duplicate_as(
+    task_id: str, old_date: str, new_date: str, shift_days: int
+) -> Callable[[dict], None]:
+    """A copy of a task for the occurrence on `new_date`, its dates moved along."""
+
+    def apply(schedule: dict) -> None:
+        extra = copy.deepcopy(task(schedule, task_id))
+        for key in ("id", "activity"):
+            extra[key] = extra[key].replace(old_date, new_date)
+        for key in ("start", "end", "due"):
+            moved = date.fromisoformat(extra[key]) + timedelta(days=shift_days)
+            extra[key] = moved.isoformat()
+        schedule["tasks"].append(extra)
+
+    return apply
+
+
 def top(**fields) -> Callable[[dict], None]:
     def apply(schedule: dict) -> None:
         schedule.update(fields)
@@ -330,6 +348,17 @@ PERTURBATIONS = [
     ),
     ("17-stores", edit("jd:c/prep", activity="c"), "fields"),
     ("08-capacity-load", edit("tea_festival@2026-03-20/coupon", load=100), "fields"),
+    # An occurrence on an `except` date (03-13), complete and well placed: still no task
+    # the plan implies.
+    (
+        "18-except",
+        duplicate_as("friday_deal@2026-03-06/prep", "2026-03-06", "2026-03-13", shift_days=7),
+        "tasks",
+    ),
+    # `due` holds the date as written (Saturday 03-21, Sunday 03-22), not the Friday
+    # before it by which the task must finish.
+    ("04-due-non-working", edit("spring_tea@2026-03-23/notice", due="2026-03-20"), "fields"),
+    ("04-due-non-working", edit("spring_tea@2026-03-23/setup", due="2026-03-20"), "fields"),
     ("02-wd-offset-weekend", top(status="done"), "schedule"),
     ("02-wd-offset-weekend", top(plan="another plan"), "schedule"),
 ]
@@ -378,3 +407,194 @@ def test_infeasible_with_tasks_is_caught():
     schedule = schedule_from_expect("02-wd-offset-weekend")
     schedule["status"] = "infeasible"
     assert any(v.startswith("schedule:") for v in check("02-wd-offset-weekend", schedule))
+
+
+# --------------------------------------------------------------------------- except
+
+
+@needs_cases
+def test_an_excepted_occurrence_is_named():
+    schedule = schedule_from_expect("18-except")
+    duplicate_as("friday_deal@2026-03-06/prep", "2026-03-06", "2026-03-27", shift_days=21)(schedule)
+    assert check("18-except", schedule) == [
+        "tasks: friday_deal@2026-03-27/prep is not implied by the plan"
+    ]
+
+
+@needs_cases
+def test_the_checker_leaves_except_dates_out():
+    plan = rules.load_plan(CONFORMANCE_DIR / "18-except" / "plan.yaml")
+    assert [o.id for o in plan.occurrences] == [
+        "friday_deal@2026-03-06",
+        "friday_deal@2026-03-20",
+    ]
+
+
+def write_plan(folder, case: str, activities: str) -> object:
+    """A copy of a conformance plan with other `activities` (the case's templates)."""
+    text = (CONFORMANCE_DIR / case / "plan.yaml").read_text(encoding="utf-8")
+    head = text[: text.index("activities:")]
+    head = head.replace(
+        "templates: [templates]", f"templates: [{CONFORMANCE_DIR / case}/templates]"
+    )
+    path = folder / "plan.yaml"
+    path.write_text(head + "activities:\n" + activities, encoding="utf-8")
+    return path
+
+
+@needs_cases
+@pytest.mark.parametrize(
+    ("case", "activities", "stray"),
+    [
+        # a Saturday: the series has no occurrence on it
+        (
+            "18-except",
+            '  - {template: friday_deal, repeat: "FREQ=WEEKLY;BYDAY=FR", except: [2026-03-14]}\n',
+            "2026-03-14",
+        ),
+        # a Friday after the plan's end: no occurrence either
+        (
+            "18-except",
+            '  - {template: friday_deal, repeat: "FREQ=WEEKLY;BYDAY=FR", except: [2026-04-03]}\n',
+            "2026-04-03",
+        ),
+        # qixi is 2026-08-19, not 08-18
+        (
+            "07-festivals",
+            "  - {template: festival_promo, festival: qixi, except: [2026-08-18]}\n",
+            "2026-08-18",
+        ),
+    ],
+    ids=["not-a-friday", "after-the-end", "not-qixi"],
+)
+def test_an_except_date_that_is_no_occurrence_is_bad_input(tmp_path, case, activities, stray):
+    path = write_plan(tmp_path, case, activities)
+    with pytest.raises(ValueError, match=stray):
+        rules.load_plan(path)
+
+
+@needs_cases
+def test_except_on_a_festival_leaves_its_date_out(tmp_path):
+    path = write_plan(
+        tmp_path,
+        "07-festivals",
+        "  - {template: festival_promo, festival: qixi, except: [2026-08-19]}\n"
+        "  - {template: festival_promo, festival: mid_autumn}\n",
+    )
+    assert [o.id for o in rules.load_plan(path).occurrences] == ["festival_promo@2026-09-25"]
+
+
+# --------------------------------------------------------------------------- re-planning history
+
+
+# Case 13 re-planned on 2026-03-23: spring_new's three tasks and member_day/plan ended
+# before it. Rules 1-4 are not re-checked for them, rules 5 and 6 are (FORMAT section 5).
+FINISHED_PERTURBATIONS = [
+    # listing on photos' last day (03-16): breaks `after: [photos]`
+    (edit("spring_new/listing", start="2026-03-16", end="2026-03-16"), "rule 5"),
+    # plan a day before its earliest start-9d (03-11)
+    (edit("spring_new/plan", start="2026-03-10", end="2026-03-10"), "rule 6"),
+    # plan moved (a day late) onto the first day of the photos under way (03-19): they
+    # start on their predecessor's last day
+    (edit("member_day/plan", start="2026-03-19", end="2026-03-19", late_days=1), "rule 5"),
+]
+
+
+@needs_cases
+@pytest.mark.parametrize(
+    ("change", "kind"),
+    FINISHED_PERTURBATIONS,
+    ids=[f"{kind.replace(' ', '')}-{i}" for i, (_, kind) in enumerate(FINISHED_PERTURBATIONS)],
+)
+def test_a_finished_task_is_held_to_rules_5_and_6(change, kind):
+    schedule = schedule_from_expect("13-replan")
+    assert check("13-replan", schedule, today="2026-03-23") == []
+    change(schedule)
+    violations = check("13-replan", schedule, today="2026-03-23")
+    assert violations and all(v.startswith(kind + ":") for v in violations), violations
+
+
+@needs_cases
+def test_a_finished_task_is_not_held_to_rules_1_to_4():
+    """The flip side: a finished task's departed assignee and leave are history."""
+    schedule = schedule_from_expect("13-replan")
+    task(schedule, "spring_new/photos")["assignee"] = "li_na"  # on leave 03-12..03-20
+    assert check("13-replan", schedule, today="2026-03-23") == []
+    assert any(v.startswith("rule 3:") for v in check("13-replan", schedule))
+
+
+LONG_PREP = """\
+id: long_prep
+name: {en: Long preparation, zh: 长准备}
+steps:
+  - id: prep
+    name: {en: Prepare, zh: 准备}
+    role: operations
+    duration: 3
+    earliest: start-5d             # Sunday 2026-03-15 for a sale on Friday 03-20
+    due: start-1d
+"""
+
+
+def under_way_schedule(tmp_path, start: str, end: str) -> tuple[object, dict]:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "long_prep.yaml").write_text(LONG_PREP, encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "name: under way\nstart: 2026-03-01\nend: 2026-03-31\ntemplates: [templates]\n"
+        "calendar: {holidays: CN}\n"
+        "staff: [{id: wang_fang, name: Wang Fang, roles: [operations]}]\n"
+        "activities: [{id: sale, template: long_prep, start: 2026-03-20}]\n",
+        encoding="utf-8",
+    )
+    schedule = {
+        "format": 1,
+        "plan": "under way",
+        "status": "optimal",
+        "tasks": [
+            {
+                "id": "sale/prep",
+                "activity": "sale",
+                "step": "prep",
+                "name": "Prepare",
+                "role": "operations",
+                "assignee": "wang_fang",
+                "start": start,
+                "end": end,
+                "load": 100,
+                "due": "2026-03-19",
+                "late_days": 0,
+            }
+        ],
+    }
+    return plan, schedule
+
+
+def test_a_task_under_way_is_held_to_its_earliest(tmp_path):
+    """Thu 03-12, Fri 03-13, Mon 03-16 is under way on 03-16 and starts before its
+    earliest (03-15): the kept start breaks rule 6, which the contract never lifts."""
+    plan, schedule = under_way_schedule(tmp_path, "2026-03-12", "2026-03-16")
+    assert rules.check_schedule(plan, schedule, today="2026-03-16") == [
+        "rule 6: sale/prep: starts 2026-03-12, before its earliest 2026-03-15"
+    ]
+
+
+def test_a_task_under_way_after_its_earliest_is_fine(tmp_path):
+    plan, schedule = under_way_schedule(tmp_path, "2026-03-16", "2026-03-18")
+    assert rules.check_schedule(plan, schedule, today="2026-03-17") == []
+    assert rules.check_schedule(plan, schedule) == []
+
+
+# --------------------------------------------------------------------------- due field
+
+
+@needs_cases
+def test_due_is_the_date_as_written():
+    schedule = schedule_from_expect("04-due-non-working")
+    assert task(schedule, "spring_tea@2026-03-23/notice")["due"] == "2026-03-21"  # a Saturday
+    assert check("04-due-non-working", schedule) == []
+    task(schedule, "spring_tea@2026-03-23/notice")["due"] = "2026-03-20"
+    assert check("04-due-non-working", schedule) == [
+        "fields: spring_tea@2026-03-23/notice: due '2026-03-20', expected 2026-03-21 "
+        "as written (the last working day before it is 2026-03-20)"
+    ]
