@@ -2,7 +2,7 @@
 
     from scheduler import api
     plan = api.load_plan("examples/quickstart.yaml")
-    schedule = api.make_schedule(plan, time_limit=30)
+    schedule = api.make_schedule(plan)
     api.write_outputs(schedule, "out")
 
 The CLI is a thin layer over these functions.
@@ -33,7 +33,8 @@ __all__ = [
     "write_outputs",
 ]
 
-DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_EFFORT = core.DEFAULT_EFFORT
+DEFAULT_TIME_LIMIT = 600.0
 DEFAULT_WORKERS = 2
 
 
@@ -47,18 +48,30 @@ class ExportOptions:
 
 
 def make_schedule(
-    plan: Plan, *, time_limit: float = DEFAULT_TIME_LIMIT, workers: int = DEFAULT_WORKERS
+    plan: Plan,
+    *,
+    effort: float = DEFAULT_EFFORT,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    workers: int = DEFAULT_WORKERS,
 ) -> Schedule:
-    """The best schedule of `plan` found within `time_limit` seconds (status says how good)."""
+    """The best schedule of `plan` found within `effort` units of deterministic search work
+    (status says how good). The same plan, effort and workers give the same schedule on any
+    machine; `time_limit` seconds is a safety net, and a run it cuts short warns so."""
     compiled = compile_plan(plan)
-    result = core.solve(compiled.problem, time_limit=time_limit, workers=workers)
+    result = core.solve(compiled.problem, effort=effort, time_limit=time_limit, workers=workers)
     schedule = to_schedule(compiled, result)
+    if result.cut_short:
+        schedule.warnings.append(
+            f"the wall-clock limit of {time_limit:g} s stopped the search before its effort "
+            f"({effort:g}) was spent: this result may differ from run to run; raise "
+            "--time-limit (or lower --effort) for one answer"
+        )
     if result.status == core.UNKNOWN:
         schedule.explanation.append(
             ExplanationItem(
                 "time_limit",
-                f"no schedule was found within {time_limit:g} s, and none was proven "
-                "impossible: raise --time-limit",
+                f"no schedule was found within the search effort {effort:g}, and none was "
+                "proven impossible: raise --effort",
             )
         )
     schedule.explanation.extend(explain_lateness(compiled, schedule))

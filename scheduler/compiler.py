@@ -211,6 +211,8 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
         solver={
             "objectives": dict(result.objectives),
             "bounds": dict(result.bounds),
+            "effort": result.effort,
+            "cut_short": result.cut_short,
             "seconds": round(result.runtime, 3),
         },
     )

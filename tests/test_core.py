@@ -125,7 +125,7 @@ def tiny_problems(draw) -> Problem:
 def test_solver_matches_brute_force(problem):
     """The proven least lateness equals enumeration's, and infeasible means no schedule."""
     expected = brute_force_lateness(problem)
-    result = solve(problem, time_limit=10, polish_time=1)
+    result = solve(problem, effort=4, time_limit=60)
     if expected is None:
         assert result.status == INFEASIBLE
         assert result.conflict, "an infeasible problem names its conflicting terms"

@@ -4,11 +4,12 @@ Nothing here knows about stores, plans, YAML or calendars: tasks, resources and
 precedences on an integer time axis.
 """
 
-from scheduler.core.cpsat import find_conflict, solve
+from scheduler.core.cpsat import DEFAULT_EFFORT, find_conflict, solve
 from scheduler.core.problem import Precedence, Problem, Resource, Scale, Task
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 
 __all__ = [
+    "DEFAULT_EFFORT",
     "FEASIBLE",
     "INFEASIBLE",
     "OPTIMAL",

@@ -6,8 +6,15 @@ that work is done early and leaves buffer before its due date). Each is its own 
 solve; the second keeps the first's optimum, starts from its solution and, where it costs
 no delay, keeps its choice of resources (the heuristic spreads work evenly). The first is the
 contract's objective and decides the status (`optimal` once its optimum is proven); the
-second is a tie-break polished for at most `polish_time` seconds, and its proven bound is
+second is a tie-break polished within a share of the effort, and its proven bound is
 reported beside its value.
+
+One answer: every limit that decides a result is deterministic work, never seconds. The
+`effort` is counted in CP-SAT's deterministic time (summed over the solves); with more than
+one worker CP-SAT interleaves its subsolvers (`interleave_search`), which is deterministic
+whatever the number of workers and the machine's load. The wall-clock `time_limit` is only
+a safety net: a run it cuts short says so (`Result.cut_short`), since such a result may
+differ between runs.
 
 A serial list-scheduling heuristic (`greedy.py`) gives the first solution; when it has no
 lateness at all, that is already the optimum of the first objective.
@@ -26,7 +33,7 @@ a set of terms that cannot hold together; it is shrunk to a minimal one when tim
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -45,17 +52,26 @@ LATE = "late"
 DELAY = "delay"
 
 
+DEFAULT_EFFORT = 60.0
+POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
+
+
 def solve(
     problem: Problem,
     *,
-    time_limit: float = 60.0,
+    effort: float = DEFAULT_EFFORT,
+    time_limit: float = 600.0,
     workers: int = 2,
     late_window: int = 15,
-    polish_time: float = 5.0,
     explain: bool = True,
 ) -> Result:
-    """The best schedule for `problem` found within `time_limit` seconds."""
-    clock = _Clock(time_limit)
+    """The best schedule for `problem` found within `effort` units of deterministic work.
+
+    The same problem, effort and workers give the same result on any machine under any
+    load; `time_limit` seconds is a safety net that, when it cuts the search short, marks
+    the result `cut_short`.
+    """
+    clock = _Budget(effort, time_limit)
     start = _greedy_start(problem)
     if start is not None and start.objectives[LATE] == 0:
         first, window = start, late_window  # no lateness at all: nothing can be better
@@ -63,15 +79,15 @@ def solve(
         first, window = _least_lateness(problem, start, late_window, clock, workers)
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
-        return Result(INFEASIBLE, runtime=clock.elapsed(), conflict=conflict)
+        return clock.stamp(Result(INFEASIBLE, conflict=conflict))
     if first.status == UNKNOWN:
-        return Result(UNKNOWN, runtime=clock.elapsed())
-    second = _solve_delay(problem, window, first, clock, workers, polish_time)
-    return second if second.has_solution else first
+        return clock.stamp(Result(UNKNOWN))
+    second = _solve_delay(problem, window, first, clock, workers)
+    return clock.stamp(second if second.has_solution else first)
 
 
 def _least_lateness(
-    problem: Problem, start: Result | None, window: int, clock: _Clock, workers: int
+    problem: Problem, start: Result | None, window: int, clock: _Budget, workers: int
 ) -> tuple[Result, int]:
     """The first objective's solve, widening the late window until its optimum is exact."""
     if start is not None:  # the capped model must admit the heuristic's schedule
@@ -101,9 +117,10 @@ def _overshoot(problem: Problem, solution: Result) -> int:
     return over
 
 
-def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, ...]:
-    """Names of constraint terms that admit no schedule together, minimal when time allows."""
-    clock = clock or _Clock(30.0)
+def find_conflict(problem: Problem, clock: _Budget | None = None) -> tuple[str, ...]:
+    """Names of constraint terms that admit no schedule together, minimal when the effort
+    allows."""
+    clock = clock or _Budget(DEFAULT_EFFORT, 600.0)
     pinned = pinned_part(problem)
     terms = _solve_with_assumptions(pinned, None, clock)
     if terms:
@@ -114,7 +131,7 @@ def find_conflict(problem: Problem, clock: _Clock | None = None) -> tuple[str, .
         return ()
     kept = list(terms)
     for term in list(kept):
-        if clock.remaining() < 1.0:
+        if clock.remaining() < 1.0 or clock.out_of_time():
             break
         trial = [t for t in kept if t != term]
         if _solve_with_assumptions(problem, set(trial), clock):
@@ -323,24 +340,58 @@ class _Model:
 # --- the solves ---------------------------------------------------------------------
 
 
-class _Clock:
-    def __init__(self, limit: float):
+class _Budget:
+    """The search's limits: deterministic work, which decides results, and wall-clock
+    seconds, a safety net that only cuts a run short (and marks it so)."""
+
+    def __init__(self, effort: float, time_limit: float):
         self.begin = time.monotonic()
-        self.limit = limit
+        self.effort = effort
+        self.time_limit = time_limit
+        self.spent = 0.0  # CP-SAT deterministic time used so far
+        self.cut_short = False
 
     def elapsed(self) -> float:
+        """Wall-clock seconds since the start."""
         return time.monotonic() - self.begin
 
     def remaining(self) -> float:
-        return max(0.0, self.limit - self.elapsed())
+        """Deterministic work left."""
+        return max(0.0, self.effort - self.spent)
 
+    def out_of_time(self) -> bool:
+        """Whether the wall-clock safety limit has run out (the run is then cut short)."""
+        if self.elapsed() >= self.time_limit:
+            self.cut_short = True
+        return self.cut_short
 
-def _solver(seconds: float, workers: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = max(1, workers)
-    solver.parameters.random_seed = 0
-    return solver
+    def run(
+        self, model: cp_model.CpModel, effort: float, workers: int, **parameters: object
+    ) -> tuple[int, cp_model.CpSolver]:
+        """Solve `model` within `effort` units of deterministic work (and the time left)."""
+        solver = cp_model.CpSolver()
+        limit = max(0.01, min(effort, self.remaining()))
+        seconds = max(0.1, self.time_limit - self.elapsed())
+        solver.parameters.max_deterministic_time = limit
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.num_workers = max(1, workers)
+        solver.parameters.interleave_search = workers > 1
+        solver.parameters.random_seed = 0
+        for name, value in parameters.items():
+            setattr(solver.parameters, name, value)
+        code = solver.Solve(model)
+        self.spent += solver.ResponseProto().deterministic_time
+        if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.WallTime() >= (
+            seconds * 0.98
+        ):
+            self.cut_short = True  # stopped by the clock, not by the work limit
+        return code, solver
+
+    def stamp(self, result: Result) -> Result:
+        """`result` with this run's runtime, work and cut-short mark."""
+        return replace(
+            result, runtime=self.elapsed(), effort=round(self.spent, 3), cut_short=self.cut_short
+        )
 
 
 def _status(code: int) -> str:
@@ -379,35 +430,34 @@ def _greedy_start(problem: Problem) -> Result | None:
     )
 
 
-def _feasibility(problem: Problem, clock: _Clock, workers: int) -> str:
+def _feasibility(problem: Problem, clock: _Budget, workers: int) -> str:
     """Whether a schedule keeps the hard constraints, lateness aside (optimal: one does)."""
     for part in (pinned_part(problem), problem):  # the small part decides, unless the
         est, lst = _windows(part, None)  # horizon is too short for the rest
         if any(e > s for e, s in zip(est, lst, strict=True)):
             return INFEASIBLE
-        status = _status(
-            _solver(clock.remaining() * 0.5, workers).Solve(_Model(part, est, lst).model)
-        )
+        code, _ = clock.run(_Model(part, est, lst).model, clock.remaining() * 0.5, workers)
+        status = _status(code)
         if status not in (OPTIMAL, FEASIBLE):
             return status
     return status
 
 
 def _solve_lateness(
-    problem: Problem, window: int | None, clock: _Clock, workers: int, hint: Result | None
+    problem: Problem, window: int | None, clock: _Budget, workers: int, hint: Result | None
 ) -> Result:
     est, lst = _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
-        return Result(INFEASIBLE, runtime=clock.elapsed())
+        return Result(INFEASIBLE)
     built = _Model(problem, est, lst)
     lateness = built.add_lateness()
     built.model.Minimize(lateness)
     if hint is not None:
         built.add_hint(hint)
-    solver = _solver(clock.remaining() * 0.6, workers)
-    status = _status(solver.Solve(built.model))
+    code, solver = clock.run(built.model, clock.remaining() * (1 - POLISH_SHARE), workers)
+    status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
-        return Result(status, runtime=clock.elapsed())
+        return Result(status)
     starts, resources, late = built.read(solver)
     return Result(
         status,
@@ -416,7 +466,6 @@ def _solve_lateness(
         late,
         objectives={LATE: sum(late)},
         bounds={LATE: int(solver.BestObjectiveBound())},
-        runtime=clock.elapsed(),
     )
 
 
@@ -424,9 +473,8 @@ def _solve_delay(
     problem: Problem,
     window: int | None,
     first: Result,
-    clock: _Clock,
+    clock: _Budget,
     workers: int,
-    polish_time: float,
 ) -> Result:
     est, lst = _windows(problem, window)
     built = _Model(problem, est, lst)
@@ -436,8 +484,9 @@ def _solve_delay(
     kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
     built.model.Minimize(delay * (len(kept) + 1) - sum(kept))
     built.add_hint(first)
-    solver = _solver(min(clock.remaining(), polish_time), workers)
-    status = _status(solver.Solve(built.model))
+    polish = min(clock.remaining(), clock.effort * POLISH_SHARE)
+    code, solver = clock.run(built.model, polish, workers)
+    status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
         return Result(UNKNOWN)
     starts, resources, late = built.read(solver)
@@ -448,7 +497,6 @@ def _solve_delay(
         late,
         objectives={LATE: sum(late), DELAY: int(solver.Value(delay))},
         bounds={LATE: first.bounds[LATE], DELAY: _delay_bound(solver, len(kept))},
-        runtime=clock.elapsed(),
     )
 
 
@@ -458,7 +506,7 @@ def _delay_bound(solver: cp_model.CpSolver, kept: int) -> int:
 
 
 def _solve_with_assumptions(
-    problem: Problem, only: set[str] | None, clock: _Clock
+    problem: Problem, only: set[str] | None, clock: _Budget
 ) -> list[str] | None:
     """The assumed terms CP-SAT blames when proven infeasible; None otherwise."""
     built = _Model(problem, [], [], enforce=True)
@@ -467,9 +515,7 @@ def _solve_with_assumptions(
         if name not in names:
             built.model.Add(literal == 0)
     built.model.AddAssumptions([built.terms[n] for n in names])
-    solver = _solver(min(clock.remaining(), 10.0), 1)
-    solver.parameters.cp_model_presolve = False
-    status = solver.Solve(built.model)
+    status, solver = clock.run(built.model, 10.0, 1, cp_model_presolve=False)
     if status != cp_model.INFEASIBLE:
         return None
     blamed = set(solver.SufficientAssumptionsForInfeasibility())

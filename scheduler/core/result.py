@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 OPTIMAL = "optimal"
 FEASIBLE = "feasible"
 INFEASIBLE = "infeasible"
-UNKNOWN = "unknown"  # no solution found within the time limit, none proven impossible
+UNKNOWN = "unknown"  # no solution found within the effort, none proven impossible
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,10 @@ class Result:
     lateness: tuple[int, ...] = ()
     objectives: dict[str, int] = field(default_factory=dict)
     bounds: dict[str, int] = field(default_factory=dict)
-    runtime: float = 0.0
+    runtime: float = 0.0  # wall-clock seconds (timing: may differ between runs)
     conflict: tuple[str, ...] = ()
+    effort: float = 0.0  # deterministic work spent (CP-SAT deterministic time)
+    cut_short: bool = False  # the wall-clock safety limit stopped the search
 
     @property
     def has_solution(self) -> bool:
