@@ -52,7 +52,7 @@ LATE = "late"
 DELAY = "delay"
 
 
-DEFAULT_EFFORT = 60.0
+DEFAULT_EFFORT = 20.0
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
 
 
