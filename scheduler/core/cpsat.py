@@ -454,7 +454,8 @@ def _solve_lateness(
     built.model.Minimize(lateness)
     if hint is not None:
         built.add_hint(hint)
-    code, solver = clock.run(built.model, clock.remaining() * (1 - POLISH_SHARE), workers)
+    reserve = clock.effort * POLISH_SHARE  # kept for the tie-break
+    code, solver = clock.run(built.model, clock.remaining() - reserve, workers)
     status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
         return Result(status)
