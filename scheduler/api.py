@@ -17,7 +17,9 @@ from pathlib import Path
 
 from scheduler import core
 from scheduler.atomic import write_text
+from scheduler.baseline import Baseline
 from scheduler.compiler import Compiled, compile_plan, to_schedule
+from scheduler.errors import BadInput
 from scheduler.expand import Occurrence, occurrences
 from scheduler.explain import explain_lateness
 from scheduler.loading import load_plan
@@ -29,6 +31,7 @@ __all__ = [
     "activity_calendar",
     "load_plan",
     "make_schedule",
+    "previous_version",
     "write_infeasible",
     "write_outputs",
 ]
@@ -53,11 +56,16 @@ def make_schedule(
     effort: float = DEFAULT_EFFORT,
     time_limit: float = DEFAULT_TIME_LIMIT,
     workers: int = DEFAULT_WORKERS,
+    baseline: Baseline | None = None,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
-    machine; `time_limit` seconds is a safety net, and a run it cuts short warns so."""
-    compiled = compile_plan(plan)
+    machine; `time_limit` seconds is a safety net, and a run it cuts short warns so.
+
+    `baseline`: the previous version; among the least-late schedules the one that moves or
+    reassigns the fewest of its tasks is chosen, and with its `today` the tasks finished
+    before it are kept and those under way keep their start (FORMAT.md section 5)."""
+    compiled = compile_plan(plan, baseline)
     result = core.solve(compiled.problem, effort=effort, time_limit=time_limit, workers=workers)
     schedule = to_schedule(compiled, result)
     if result.cut_short:
@@ -78,6 +86,38 @@ def make_schedule(
     schedule.working_days = _working_days_around(compiled, schedule)
     schedule.generated = _now()
     return schedule
+
+
+def previous_version(out_dir: str | Path, plan: Plan, required: bool = False) -> Schedule | None:
+    """The schedule last written to `out_dir` for this plan (None when there is none, or it
+    is another plan's). With `required`, a missing or unreadable one is bad input."""
+    path = Path(out_dir) / "schedule.json"
+    if not path.is_file():
+        if required:
+            raise BadInput.single(
+                str(path),
+                "",
+                "",
+                "no schedule to re-plan from",
+                "run `plan` into this folder first",
+            )
+        return None
+    try:
+        previous = Schedule.read(path)
+    except (ValueError, KeyError, TypeError) as error:
+        if not required:
+            return None
+        raise BadInput.single(
+            str(path), "", "", f"not a readable schedule ({error})", "a schedule.json of `plan`"
+        ) from None
+    if previous.plan != plan.name or not previous.tasks:
+        if required:
+            raise BadInput.single(
+                str(path), "plan", previous.plan,
+                "no schedule of this plan", f"a schedule of {plan.name!r}",
+            )  # fmt: skip
+        return None
+    return previous
 
 
 def activity_calendar(plan: Plan, warnings: list[str] | None = None) -> list[Occurrence]:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from scheduler import api
+from scheduler.baseline import Baseline
 from scheduler.errors import BadInput
 from scheduler.export.ics import CalendarStateError
 from scheduler.schedule import Schedule
@@ -100,47 +101,108 @@ def main() -> None:
     """Plan a store's year of promotions: who prepares what, when."""
 
 
+def solve_options(command: Callable) -> Callable:
+    """The options shared by `plan` and `replan`: the output folder and the search."""
+    for option in reversed(
+        [
+            click.option(
+                "--out",
+                "out_dir",
+                required=True,
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Output folder.",
+            ),
+            click.option(
+                "--effort",
+                default=api.DEFAULT_EFFORT,
+                show_default=True,
+                type=click.FloatRange(min=0.1),
+                help="Search work (CP-SAT deterministic time units, about 1-3 s each on a "
+                "laptop core); the same plan and effort always give the same schedule.",
+            ),
+            click.option(
+                "--time-limit",
+                default=api.DEFAULT_TIME_LIMIT,
+                show_default=True,
+                type=click.FloatRange(min=0.1),
+                help="Wall-clock safety limit in seconds; a search it stops says so.",
+            ),
+            click.option(
+                "--workers",
+                default=api.DEFAULT_WORKERS,
+                show_default=True,
+                type=click.IntRange(min=1),
+                help="Solver threads.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @main.command()
 @plan_argument
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
-@click.option(
-    "--effort",
-    default=api.DEFAULT_EFFORT,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Search work (CP-SAT deterministic time units, about 1-3 s each on a laptop core); "
-    "the same plan and effort always give the same schedule.",
-)
-@click.option(
-    "--time-limit",
-    default=api.DEFAULT_TIME_LIMIT,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Wall-clock safety limit in seconds; a search it stops says so.",
-)
-@click.option(
-    "--workers",
-    default=api.DEFAULT_WORKERS,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Solver threads.",
-)
+@solve_options
 @export_options
 @_exits_cleanly
 def plan(
     plan_file: Path, out_dir: Path, effort: float, time_limit: float, workers: int, **export
 ) -> int:
-    """Expand, schedule and export everything into --out."""
+    """Expand, schedule and export everything into --out (a schedule already there is the
+    tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
-    schedule = api.make_schedule(loaded, effort=effort, time_limit=time_limit, workers=workers)
+    previous = api.previous_version(out_dir, loaded)
+    baseline = Baseline(previous) if previous else None
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    return _schedule_into(loaded, out_dir, baseline, search, _options(**export))
+
+
+@main.command()
+@plan_argument
+@solve_options
+@click.option(
+    "--today",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The re-planning day: tasks that ended before it stay as they were, tasks under way "
+    "keep their start, nothing else starts before it.",
+)
+@click.option(
+    "--event-time",
+    callback=_event_time,
+    metavar="HH:MM-HH:MM",
+    help="Timed calendar events in the plan's timezone instead of all-day ones.",
+)
+@click.option("--no-alarm", is_flag=True, help="No reminder the working day before each task.")
+@_exits_cleanly
+def replan(
+    plan_file: Path,
+    out_dir: Path,
+    effort: float,
+    time_limit: float,
+    workers: int,
+    today,
+    event_time,
+    no_alarm: bool,
+) -> int:
+    """Re-plan the changed plan against the schedule last written to --out (FORMAT.md
+    section 5): least lateness, then the fewest tasks moved or reassigned."""
+    loaded = _load(plan_file)
+    previous = api.previous_version(out_dir, loaded, required=True)
+    baseline = Baseline(previous, today.date())
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
+    return _schedule_into(loaded, out_dir, baseline, search, options)
+
+
+def _schedule_into(
+    loaded, out_dir: Path, baseline: Baseline | None, search: dict, options: api.ExportOptions
+) -> int:
+    """Schedule, print what came out and write the folder (nothing when no schedule)."""
+    schedule = api.make_schedule(loaded, baseline=baseline, **search)
     _print_warnings(schedule.warnings)
-    if not schedule.tasks and schedule.status != "optimal":  # optimal and empty: no task
+    if not schedule.tasks:
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)
@@ -149,7 +211,7 @@ def plan(
         if api.write_infeasible(schedule, out_dir) is None:
             click.echo(f"{out_dir}/schedule.json was left as it was.", err=True)
         return NO_SCHEDULE
-    api.write_outputs(schedule, out_dir, _options(**export))
+    api.write_outputs(schedule, out_dir, options)
     click.echo(schedule_summary(schedule))
     click.echo(f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html)")
     return LATE if schedule.late_tasks else OK

@@ -8,10 +8,12 @@ so that `describe_term` can say what a term means in the plan's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 import networkx as nx
 
+from scheduler.baseline import Baseline, Split, split_tasks
 from scheduler.core import Precedence, Problem, Resource, Result, Scale, Task
 from scheduler.errors import Problems
 from scheduler.expand import Occurrence, calendar_span, occurrences, task_graph
@@ -33,20 +35,33 @@ class Compiled:
     staff_ids: list[str]
     leave_blocks: dict[str, list[list[Leave]]] = field(default_factory=dict)  # per person
     warnings: list[str] = field(default_factory=list)
+    split: Split = field(default_factory=Split)  # re-planning: finished and under-way tasks
 
 
-def compile_plan(plan: Plan) -> Compiled:
-    """Expand `plan` and build its core problem; raises BadInput for unstaffable tasks."""
+def compile_plan(plan: Plan, baseline: Baseline | None = None) -> Compiled:
+    """Expand `plan` and build its core problem; raises BadInput for unstaffable tasks.
+
+    With a `baseline` (the previous version), every task that had a place keeps it where
+    least change allows; with its re-planning day, finished tasks leave the problem, tasks
+    under way keep their start and nothing else starts before that day (FORMAT.md
+    section 5)."""
     warnings: list[str] = []
     found = occurrences(plan, warnings)
     first, last = calendar_span(plan)
+    if baseline is not None:
+        days = baseline.dates()
+        first, last = min([first, *days]), max([last, *days])
     calendar = WorkCalendar(plan.calendar, first, last)
     graph = task_graph(plan, found, calendar)
     _warn_provisional(plan, graph, warnings)
 
-    task_ids = list(graph.nodes)
+    durations = {t: graph.nodes[t]["duration"] for t in graph.nodes}
+    split = split_tasks(baseline, list(graph.nodes), durations, plan.staff, calendar)
+    task_ids = [t for t in graph.nodes if t not in split.finished]
     index = {t: i for i, t in enumerate(task_ids)}
     staff_ids = [p.id for p in plan.staff]
+    today = calendar.index_on_or_after(baseline.today) if baseline and baseline.today else None
+    after_finished = _releases_after_finished(graph, split, calendar)
     starts = {o.id: calendar.index_on_or_after(o.start) for o in found}
     problems = Problems(plan.source)
     tasks = []
@@ -63,16 +78,37 @@ def compile_plan(plan: Plan) -> Compiled:
             )
             continue
         due, earliest = node["due"], node["earliest"]
+        resources = tuple(staff_ids.index(p.id) for p in eligible)
+        release = calendar.index_on_or_after(earliest) if earliest else None
+        duration, fixed_start, fixed_resource = node["duration"], None, None
+        previous = baseline.task(task_id) if baseline else None
+        place = None
+        if previous is not None:
+            place = (
+                calendar.index(previous.start) if calendar.is_working(previous.start) else None,
+                staff_ids.index(previous.assignee) if previous.assignee in staff_ids else None,
+            )
+        if task_id in split.under_way:
+            work = split.under_way[task_id]
+            duration, fixed_start, release = work.remaining, today, None
+            if work.keeper is not None and staff_ids.index(work.keeper) in resources:
+                fixed_resource = staff_ids.index(work.keeper)
+            place = (today, place[1] if place else None)
+        elif today is not None:
+            release = max(today, release or 0, after_finished.get(task_id, 0))
         tasks.append(
             Task(
                 name=task_id,
-                duration=node["duration"],
-                resources=tuple(staff_ids.index(p.id) for p in eligible),
+                duration=duration,
+                resources=resources,
                 demand=node["load"],
-                release=calendar.index_on_or_after(earliest) if earliest else None,
+                release=release,
                 target=starts[node["occurrence"]],
                 deadline=calendar.index_on_or_before(due) + 1 if node["strict"] else None,
                 due=due.toordinal() if due else None,
+                fixed_start=fixed_start,
+                fixed_resource=fixed_resource,
+                previous=place,
             )
         )
     problems.raise_if_any()
@@ -81,6 +117,7 @@ def compile_plan(plan: Plan) -> Compiled:
         if data["unit"] == "wd"
         else Precedence(index[a], index[b], data["lag"] + 1, Scale.TIME)
         for a, b, data in graph.edges(data=True)
+        if a in index and b in index and b not in split.under_way
     )
     leave_blocks = {p.id: _leave_blocks(p, calendar) for p in plan.staff}
     problem = Problem(
@@ -94,8 +131,23 @@ def compile_plan(plan: Plan) -> Compiled:
         times=tuple(d.toordinal() for d in calendar.days),
     )
     return Compiled(
-        plan, calendar, found, graph, problem, task_ids, staff_ids, leave_blocks, warnings
+        plan, calendar, found, graph, problem, task_ids, staff_ids, leave_blocks, warnings, split
     )
+
+
+def _releases_after_finished(graph: nx.DiGraph, split: Split, calendar: WorkCalendar) -> dict:
+    """For tasks that follow a finished one: the first period the lag after it allows."""
+    releases: dict[str, int] = {}
+    for a, b, data in graph.edges(data=True):
+        if a not in split.finished or b in split.finished:
+            continue
+        end = split.finished[a].end
+        if data["unit"] == "wd":
+            first = calendar.index_on_or_before(end) + 1 + data["lag"]
+        else:
+            first = calendar.index_on_or_after(end + timedelta(days=data["lag"] + 1))
+        releases[b] = max(releases.get(b, 0), first)
+    return releases
 
 
 def _eligible(plan: Plan, node: dict) -> list[StaffMember]:
@@ -162,7 +214,12 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
         for i, task_id in enumerate(compiled.task_ids):
             node = graph.nodes[task_id]
             first = result.starts[i]
-            start, end = calendar.day(first), calendar.day(first + node["duration"] - 1)
+            duration = compiled.problem.tasks[i].duration
+            start, end = calendar.day(first), calendar.day(first + duration - 1)
+            if task_id in compiled.split.under_way:  # it keeps its start
+                work = compiled.split.under_way[task_id]
+                start = work.previous.start
+                first = calendar.index_on_or_after(start)
             due = node["due"]
             tasks.append(
                 ScheduledTask(
@@ -184,6 +241,7 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
                     working_days=node["duration"],
                 )
             )
+        tasks.extend(_finished_tasks(compiled))
         tasks.sort(key=lambda t: (t.start, t.id))
     return Schedule(
         plan=plan.name,
@@ -216,6 +274,28 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
             "seconds": round(result.runtime, 3),
         },
     )
+
+
+def _finished_tasks(compiled: Compiled) -> list[ScheduledTask]:
+    """The tasks that ended before the re-planning day, as they were (their due and late
+    days measured against the plan as it is now)."""
+    found = []
+    for task_id, previous in compiled.split.finished.items():
+        node = compiled.graph.nodes[task_id]
+        due = node["due"]
+        late = max(0, (previous.end - due).days) if due else 0
+        found.append(
+            replace(
+                previous,
+                name=node["name"],
+                due=due,
+                late_days=late,
+                strict=node["strict"],
+                earliest=node["earliest"],
+                after=tuple(compiled.graph.predecessors(task_id)),
+            )
+        )
+    return found
 
 
 def describe_term(compiled: Compiled, term: str) -> str:

@@ -17,6 +17,15 @@ def explain_lateness(compiled: Compiled, schedule: Schedule) -> list[Explanation
     by_id = {t.id: t for t in schedule.tasks}
     items = []
     for task in schedule.late_tasks:
+        if task.id in compiled.split.finished:
+            items.append(
+                ExplanationItem(
+                    f"late[{task.id}]",
+                    f"{task.id} ended {task.end}, {task.late_days} day(s) after its due "
+                    f"{task.due}, before the re-planning day: it is done as it was",
+                )
+            )
+            continue
         i = compiled.task_ids.index(task.id)
         node = compiled.graph.nodes[task.id]
         first_possible_end = compiled.calendar.day(est[i] + node["duration"] - 1)
@@ -41,8 +50,13 @@ def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
     i = compiled.task_ids.index(task_id)
     start = compiled.calendar.day(est[i])
     for pred in compiled.graph.predecessors(task_id):
-        j = compiled.task_ids.index(pred)
-        pred_end = compiled.calendar.day(est[j] + compiled.graph.nodes[pred]["duration"] - 1)
+        if pred in compiled.split.finished:
+            pred_end = compiled.split.finished[pred].end
+        elif pred in compiled.split.under_way:
+            continue  # a task under way fixes no successor's earliest start by itself
+        else:
+            j = compiled.task_ids.index(pred)
+            pred_end = compiled.calendar.day(est[j] + compiled.problem.tasks[j].duration - 1)
         data = compiled.graph.edges[pred, task_id]
         lag = f" + {data['lag']}{data['unit']}" if data["lag"] else ""
         follows = compiled.calendar.workday(pred_end, 1) if not data["lag"] else None

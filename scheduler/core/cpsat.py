@@ -49,11 +49,13 @@ from scheduler.core.windows import (
 )
 
 LATE = "late"
+CHANGES = "changes"
 DELAY = "delay"
 
 
 DEFAULT_EFFORT = 20.0
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
+CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
 
 
 def solve(
@@ -82,6 +84,8 @@ def solve(
         return clock.stamp(Result(INFEASIBLE, conflict=conflict))
     if first.status == UNKNOWN:
         return clock.stamp(Result(UNKNOWN))
+    if _has_previous(problem):
+        first = _solve_changes(problem, window, first, clock, workers)
     second = _solve_delay(problem, window, first, clock, workers)
     return clock.stamp(second if second.has_solution else first)
 
@@ -316,6 +320,27 @@ class _Model:
         self.model.Add(total == sum(terms))
         return total
 
+    def changes(self) -> cp_model.LinearExpr:
+        """How many tasks start elsewhere or run on another resource than their previous
+        version (each task counted once)."""
+        terms: list = []
+        for i, task in enumerate(self.problem.tasks):
+            if task.previous is None:
+                continue
+            start, resource = task.previous
+            tv = self.vars[i]
+            if start is None or resource is None or not tv.low <= start <= tv.high:
+                terms.append(1)  # its previous place is no longer possible
+                continue
+            if resource not in tv.chosen:
+                terms.append(1)
+                continue
+            changed = self.model.NewBoolVar(f"changed[{task.name}]")
+            self.model.Add(tv.start == start).OnlyEnforceIf(changed.Not())
+            self.model.Add(tv.chosen[resource] == 1).OnlyEnforceIf(changed.Not())
+            terms.append(changed)
+        return cp_model.LinearExpr.Sum(terms)
+
     def add_hint(self, result: Result) -> None:
         """Start the search from an earlier solution."""
         for i, tv in enumerate(self.vars):
@@ -454,7 +479,7 @@ def _solve_lateness(
     built.model.Minimize(lateness)
     if hint is not None:
         built.add_hint(hint)
-    reserve = clock.effort * POLISH_SHARE  # kept for the tie-break
+    reserve = clock.effort * (POLISH_SHARE + (CHANGE_SHARE if _has_previous(problem) else 0))
     code, solver = clock.run(built.model, clock.remaining() - reserve, workers)
     status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
@@ -470,6 +495,36 @@ def _solve_lateness(
     )
 
 
+def _has_previous(problem: Problem) -> bool:
+    return any(task.previous is not None for task in problem.tasks)
+
+
+def _solve_changes(
+    problem: Problem, window: int | None, first: Result, clock: _Budget, workers: int
+) -> Result:
+    """Least change: with the least lateness kept, the fewest tasks whose start or resource
+    differs from their previous version."""
+    est, lst = _windows(problem, window)
+    built = _Model(problem, est, lst)
+    built.model.Add(built.add_lateness() <= first.objectives[LATE])
+    changes = built.changes()
+    built.model.Minimize(changes)
+    built.add_hint(first)
+    share = min(clock.remaining() - clock.effort * POLISH_SHARE, clock.effort * CHANGE_SHARE)
+    code, solver = clock.run(built.model, share, workers)
+    if _status(code) not in (OPTIMAL, FEASIBLE):
+        return first
+    starts, resources, late = built.read(solver)
+    return replace(
+        first,
+        starts=starts,
+        resources=resources,
+        lateness=late,
+        objectives={LATE: sum(late), CHANGES: int(solver.ObjectiveValue())},
+        bounds={**first.bounds, CHANGES: int(solver.BestObjectiveBound())},
+    )
+
+
 def _solve_delay(
     problem: Problem,
     window: int | None,
@@ -480,6 +535,8 @@ def _solve_delay(
     est, lst = _windows(problem, window)
     built = _Model(problem, est, lst)
     built.model.Add(built.add_lateness() <= first.objectives[LATE])
+    if CHANGES in first.objectives:
+        built.model.Add(built.changes() <= first.objectives[CHANGES])
     delay = built.delay(est, preferred_starts(problem))
     # keep the first solution's resources where it costs no delay (its balance of work)
     kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
@@ -496,8 +553,8 @@ def _solve_delay(
         starts,
         resources,
         late,
-        objectives={LATE: sum(late), DELAY: int(solver.Value(delay))},
-        bounds={LATE: first.bounds[LATE], DELAY: _delay_bound(solver, len(kept))},
+        objectives={**first.objectives, LATE: sum(late), DELAY: int(solver.Value(delay))},
+        bounds={**first.bounds, DELAY: _delay_bound(solver, len(kept))},
     )
 
 

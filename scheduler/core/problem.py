@@ -53,7 +53,9 @@ class Task:
     on its exclusive end. due: a soft bound on the time label of its last period; lateness =
     max(0, time - due). target: where to put a task that neither a release nor a due date
     places (see windows.preferred_starts). fixed_start / fixed_resource pin it (work
-    already done or under way).
+    already done or under way). previous: its (start, resource) in an earlier version, either
+    None where that is no longer possible; a task whose start or resource differs from it
+    counts as a change (least change, after least lateness).
     """
 
     name: str
@@ -66,6 +68,7 @@ class Task:
     due: int | None = None
     fixed_start: int | None = None
     fixed_resource: int | None = None
+    previous: tuple[int | None, int | None] | None = None
 
     def __post_init__(self) -> None:
         if self.duration < 1:
