@@ -202,7 +202,7 @@ def _schedule_into(
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
     schedule = api.make_schedule(loaded, baseline=baseline, **search)
     _print_warnings(schedule.warnings)
-    if not schedule.tasks:
+    if schedule.status not in ("optimal", "feasible"):
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)

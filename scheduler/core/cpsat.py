@@ -79,6 +79,12 @@ def solve(
         first, window = start, late_window  # no lateness at all: nothing can be better
     else:
         first, window = _least_lateness(problem, start, late_window, clock, workers)
+    if start is not None and (
+        not first.has_solution or start.objectives[LATE] < first.objectives[LATE]
+    ):
+        # Never worse than the heuristic: its schedule keeps every hard constraint.
+        bound = min(first.bounds.get(LATE, 0), start.objectives[LATE])
+        first = replace(start, status=FEASIBLE, bounds={LATE: max(0, bound)})
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
         return clock.stamp(Result(INFEASIBLE, conflict=conflict))
@@ -167,6 +173,10 @@ class _Model:
         self.vars: list[_TaskVars] = []
         self._time_of_last: dict[int, cp_model.IntVar] = {}
         self._time_of_start: dict[int, cp_model.IntVar] = {}
+        self._labels: list[tuple[int, int, cp_model.IntVar, cp_model.IntVar, int]] = []
+        self._away: list[tuple[int, cp_model.IntVar, int]] = []  # (task, |start - preferred|)
+        self._changed: list[tuple[int, cp_model.IntVar, int, int]] = []  # (task, literal, place)
+        self._delay: tuple[cp_model.IntVar, list[int], list[int | None]] | None = None
         self._add_tasks()
         self._add_precedences()
         self._add_resources()
@@ -289,6 +299,7 @@ class _Model:
         self.model.Add(index == start + offset - low)
         label = self.model.NewIntVar(table[0], table[-1], name)
         self.model.AddElement(index, table, label)
+        self._labels.append((i, offset, index, label, low))
         return label
 
     def add_lateness(self) -> cp_model.LinearExpr:
@@ -315,9 +326,11 @@ class _Model:
                     0, self.problem.horizon, f"away[{self.problem.tasks[i].name}]"
                 )
                 self.model.AddAbsEquality(away, tv.start - preferred[i])
+                self._away.append((i, away, preferred[i]))
                 terms.append(away)
         total = self.model.NewIntVar(0, self.problem.horizon * max(1, len(terms)), "delay")
         self.model.Add(total == sum(terms))
+        self._delay = (total, est, preferred)
         return total
 
     def changes(self) -> cp_model.LinearExpr:
@@ -338,16 +351,43 @@ class _Model:
             changed = self.model.NewBoolVar(f"changed[{task.name}]")
             self.model.Add(tv.start == start).OnlyEnforceIf(changed.Not())
             self.model.Add(tv.chosen[resource] == 1).OnlyEnforceIf(changed.Not())
+            self._changed.append((i, changed, start, resource))
             terms.append(changed)
         return cp_model.LinearExpr.Sum(terms)
 
     def add_hint(self, result: Result) -> None:
-        """Start the search from an earlier solution."""
+        """Start the search from an earlier solution (every variable that it decides, so
+        that CP-SAT takes it as its first solution when it fits the model)."""
         for i, tv in enumerate(self.vars):
             self.model.AddHint(tv.start, result.starts[i])
             for r, lit in tv.chosen.items():
                 if not isinstance(lit, int) and len(tv.chosen) > 1:
                     self.model.AddHint(lit, r == result.resources[i])
+        times = self.problem.times
+        for i, offset, index, label, low in self._labels:
+            period = result.starts[i] + offset
+            self.model.AddHint(index, period - low)
+            if times is not None and 0 <= period < len(times):
+                self.model.AddHint(label, times[period])
+        for i, tv in enumerate(self.vars):
+            task = self.problem.tasks[i]
+            if tv.late is not None and task.due is not None:
+                last = self.problem.time(result.starts[i] + task.duration - 1)
+                self.model.AddHint(tv.late, max(0, last - task.due))
+        for i, away, preferred in self._away:
+            self.model.AddHint(away, abs(result.starts[i] - preferred))
+        for i, changed, start, resource in self._changed:
+            moved = result.starts[i] != start or result.resources[i] != resource
+            self.model.AddHint(changed, moved)
+        if self._delay is not None:
+            total, est, preferred = self._delay
+            self.model.AddHint(
+                total,
+                sum(
+                    result.starts[i] - est[i] if p is None else abs(result.starts[i] - p)
+                    for i, p in enumerate(preferred)
+                ),
+            )
 
     def read(self, solver: cp_model.CpSolver) -> tuple[tuple[int, ...], ...]:
         """Starts, resources and lateness of the solver's current solution."""
@@ -395,7 +435,7 @@ class _Budget:
     ) -> tuple[int, cp_model.CpSolver]:
         """Solve `model` within `effort` units of deterministic work (and the time left)."""
         solver = cp_model.CpSolver()
-        limit = max(0.01, min(effort, self.remaining()))
+        limit = max(0.01, effort)
         seconds = max(0.1, self.time_limit - self.elapsed())
         solver.parameters.max_deterministic_time = limit
         solver.parameters.max_time_in_seconds = seconds
@@ -510,8 +550,7 @@ def _solve_changes(
     changes = built.changes()
     built.model.Minimize(changes)
     built.add_hint(first)
-    share = min(clock.remaining() - clock.effort * POLISH_SHARE, clock.effort * CHANGE_SHARE)
-    code, solver = clock.run(built.model, share, workers)
+    code, solver = clock.run(built.model, clock.effort * CHANGE_SHARE, workers)
     if _status(code) not in (OPTIMAL, FEASIBLE):
         return first
     starts, resources, late = built.read(solver)
@@ -542,8 +581,7 @@ def _solve_delay(
     kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
     built.model.Minimize(delay * (len(kept) + 1) - sum(kept))
     built.add_hint(first)
-    polish = min(clock.remaining(), clock.effort * POLISH_SHARE)
-    code, solver = clock.run(built.model, polish, workers)
+    code, solver = clock.run(built.model, clock.effort * POLISH_SHARE, workers)
     status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
         return Result(UNKNOWN)

@@ -117,8 +117,15 @@ class Problem:
                 raise ValueError(f"precedence {p}: unknown task index")
 
     def time(self, period: int) -> int:
-        """The time label of `period`."""
-        return period if self.times is None else self.times[period]
+        """The time label of `period` (past either end of the horizon, one unit per period
+        on from the nearest label, so that windows reaching beyond it stay comparable)."""
+        if self.times is None:
+            return period
+        if period < 0:
+            return self.times[0] + period
+        if period >= len(self.times):
+            return self.times[-1] + period - len(self.times) + 1
+        return self.times[period]
 
     def first_period_at(self, label: int) -> int:
         """The first period whose time label is >= label (horizon when there is none)."""

@@ -68,17 +68,30 @@ def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> 
 
 
 def urgency(problem: Problem) -> list[int]:
-    """Each task's latest start that meets its due date, deadline and those after it."""
-    latest = []
+    """Each task's latest start that meets its due date, deadline and those after it
+    (the end of the horizon for a task that none of them bounds)."""
+    return [
+        problem.horizon - task.duration if latest is None else latest
+        for task, latest in zip(problem.tasks, _latest_for_dues(problem), strict=True)
+    ]
+
+
+def _latest_for_dues(problem: Problem) -> list[int | None]:
+    """Each task's latest start that meets its due date, deadline and those after it;
+    None when no due date or deadline bounds it."""
+    latest: list[int | None] = []
     for task in problem.tasks:
-        bound = problem.horizon
+        bounds = []
         if task.due is not None:
-            bound = min(bound, problem.last_period_at(task.due) + 1)
+            bounds.append(problem.last_period_at(task.due) + 1)
         if task.deadline is not None:
-            bound = min(bound, task.deadline)
-        latest.append(bound - task.duration)
+            bounds.append(task.deadline)
+        latest.append(min(bounds) - task.duration if bounds else None)
     for p in reversed(topological_precedences(problem)):
-        latest[p.pred] = min(latest[p.pred], _latest_before(problem, p, latest[p.succ]))
+        after = latest[p.succ]
+        if after is not None:
+            before = _latest_before(problem, p, after)
+            latest[p.pred] = before if latest[p.pred] is None else min(latest[p.pred], before)
     return latest
 
 
@@ -94,15 +107,16 @@ def preferred_starts(problem: Problem) -> list[int | None]:
     """Where the tie-break pulls each task: None for anchored tasks (as early as possible),
     else just in time for the due dates after it, or its `target` when none bounds it."""
     flags = anchored(problem)
-    latest = urgency(problem)
+    latest = _latest_for_dues(problem)
     preferred: list[int | None] = []
     for i, task in enumerate(problem.tasks):
+        last_start = problem.horizon - task.duration
         if flags[i]:
             preferred.append(None)
-        elif latest[i] < problem.horizon - task.duration:
-            preferred.append(max(0, latest[i]))
+        elif latest[i] is not None:
+            preferred.append(min(max(0, latest[i]), last_start))
         else:
-            preferred.append(min(task.target or 0, problem.horizon - task.duration))
+            preferred.append(min(task.target or 0, last_start))
     return preferred
 
 
