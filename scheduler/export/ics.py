@@ -3,9 +3,9 @@
 `write_calendars` writes into `<out>/calendar/`:
 
 - `team.ics`: every task of the plan;
-- `<staff id>.ics`: exactly the events of `team.ics` that belong to that person (the person
-  files partition the team file, cancelled events included), one file per staff member even
-  when empty, so that a subscription never points at a missing file;
+- `<staff id>.ics`: that person's events: the live ones are exactly the live events of
+  `team.ics` assigned to them (the person files partition them), plus the cancelled events
+  of tasks that left the plan or went to someone else;
 - `activities.ics`: each activity occurrence's live window as one all-day event.
 
 Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk will notice:
@@ -26,18 +26,28 @@ Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk
 - **Reminder**: the first stretch of a task carries a `VALARM` (`ACTION:DISPLAY`) at
   `alarm_at` (09:00) on the working day before it starts; later stretches carry none.
 - **Late tasks** say so in `DESCRIPTION` and have `PRIORITY:1`.
-- **Updates in place**: the earlier `team.ics` (and `activities.ics`) of the same plan in the
-  folder is the export state. Each event carries a content fingerprint
-  (`X-PROMO-FINGERPRINT`) and its owner (`X-PROMO-ASSIGNEE`). An event whose fingerprint is
-  unchanged keeps its `SEQUENCE`, a changed one gets `SEQUENCE + 1`, and an event that left
-  the plan stays, as it was, with `STATUS:CANCELLED`, `SEQUENCE + 1` and a cancelled mark in
-  its title, in this and every later export. A reassigned task moves to its new person's
-  file (its `SEQUENCE` goes up, as its attendee changed).
+- **Updates in place**: every earlier file of the same plan in the folder (`team.ics`, each
+  `<staff id>.ics`, `activities.ics`) is its own export state. An event that is in a file
+  again keeps its `SEQUENCE` there when none of its properties other than `DTSTAMP` and
+  `SEQUENCE` changed, and gets a higher one when any did. An event that leaves a file (its
+  task left the plan, or went to another person) stays in that file, as it was, with
+  `STATUS:CANCELLED`, a higher `SEQUENCE` and a cancelled mark in its title, in this and
+  every later export. So a reassigned task is cancelled in the old person's file and live in
+  the new person's; the live events of the person files partition the live events of
+  `team.ics`, while each file keeps its own cancelled ones.
+- **Person files** are written for every staff member (empty when they have no task, so that
+  a subscription never points at a missing file), for every assignee, and for everyone
+  whose file of this plan is already in the folder, also after they left the plan.
+- **Import and subscription, not iTIP**: no `METHOD`; the assignee with an email is the
+  event's `ATTENDEE` with `PARTSTAT=ACCEPTED` (the task is theirs: no reply is asked for) and
+  no `ORGANIZER`, so that no client treats an event as an invitation to answer.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
+import functools
 import hashlib
 import json
 import re
@@ -49,7 +59,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
 
 from scheduler.atomic import write_bytes
 from scheduler.schedule import Schedule, ScheduledTask
@@ -68,6 +78,9 @@ _BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 _ESCAPED = re.compile(r"\\([\\;,nN])")
+_STAMP_OR_SEQUENCE = re.compile(rb"(DTSTAMP|SEQUENCE)[;:]", re.IGNORECASE)
+_FOLD = re.compile(rb"\r\n[ \t]")
+_VEVENT_BLOCK = re.compile(rb"^BEGIN:VEVENT\r\n.*?^END:VEVENT\r\n", re.MULTILINE | re.DOTALL)
 
 _WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -199,19 +212,26 @@ def write_calendars(
     task_specs = _task_specs(schedule, event_time, alarm, alarm_at, days)
     activity_specs = _activity_specs(schedule)
 
-    team_events = _merge(task_specs, _read_state(team_path, schedule.plan), stamp_utc, words)
-    activity_events = _merge(
-        activity_specs, _read_state(activities_path, schedule.plan), stamp_utc, words
-    )
-
     people = {p.id: p for p in schedule.staff}
-    owners = sorted(set(people) | {owner for _, owner in team_events if owner})
-    for owner in owners:
+    team_state = _read_state(team_path, schedule.plan) or {}
+    wanted = set(people) | {spec.owner for spec in task_specs}
+    wanted |= {old.owner for old in team_state.values() if old.owner}
+    for owner in sorted(wanted):
         if not _SAFE_ID.fullmatch(owner) or owner in RESERVED_NAMES:
             raise ValueError(
                 f"staff id {owner!r} cannot name a calendar file "
                 "(expected letters, digits, '_', '.', '-', and not 'team' or 'activities')"
             )
+    person_states = _read_person_states(folder, schedule.plan, wanted)
+    owners = sorted(wanted | set(person_states))
+
+    tasks = _rendered(task_specs, stamp_utc)
+    team_events = _merge(task_specs, tasks, team_state, team_state, stamp_utc, words)
+    activity_state = _read_state(activities_path, schedule.plan) or {}
+    activity_events = _merge(
+        activity_specs, _rendered(activity_specs, stamp_utc), activity_state, activity_state,
+        stamp_utc, words,
+    )  # fmt: skip
 
     files: dict[Path, bytes] = {}
     files[activities_path] = _calendar_bytes(
@@ -219,11 +239,14 @@ def write_calendars(
     )
     for owner in owners:
         name = _one_line(people[owner].name) if owner in people else ""
-        mine = [(event, o) for event, o in team_events if o == owner]
+        mine = [spec for spec in task_specs if spec.owner == owner]
+        state = person_states.get(owner, {})
+        events = _merge(mine, tasks, state, team_state, stamp_utc, words)
         files[folder / f"{owner}.ics"] = _calendar_bytes(
-            schedule, f"{schedule.plan} · {name or owner}", mine
+            schedule, f"{schedule.plan} · {name or owner}", events
         )
-    # team.ics is the export state: written last, so that an interrupted run repeats alike.
+    # team.ics is the SEQUENCE base of every file: written last, so that a run interrupted
+    # after some person files gives the same files when it is repeated.
     files[team_path] = _calendar_bytes(schedule, f"{schedule.plan} · {words['team']}", team_events)
 
     for path, data in files.items():
@@ -479,27 +502,35 @@ def _unique(specs: list[_Spec], what: str) -> list[_Spec]:
 
 @dataclass(frozen=True)
 class _Old:
-    """An event of the earlier export."""
+    """An event of the earlier version of one file."""
 
     event: Event
     sequence: int
-    fingerprint: str
     cancelled: bool
     owner: str
+    content: bytes  # its properties but DTSTAMP and SEQUENCE, as written (see `_content`)
 
 
-def _read_state(path: Path, plan: str) -> dict[str, _Old]:
-    """The events of an earlier export of `plan` at `path`, by UID (none when absent)."""
+def _read_state(path: Path, plan: str) -> dict[str, _Old] | None:
+    """The events of an earlier export of `plan` at `path`, by UID.
+
+    None when there is no file or it is another plan's or a foreign file (start afresh).
+    """
     if not path.exists():
-        return {}
+        return None
+    raw = path.read_bytes()
     try:
-        calendar = Calendar.from_ical(path.read_bytes())
+        calendar = Calendar.from_ical(raw)
     except ValueError as error:
         raise CalendarStateError(path, f"not an iCalendar file ({error})") from error
     if _x_text(calendar, "X-PROMO-PLAN") != _one_line(plan):
-        return {}  # another plan's or a foreign file: start afresh
+        return None
+    found = calendar.walk("VEVENT")
+    blocks = _VEVENT_BLOCK.findall(raw)  # each event as written, in the same order
+    if len(blocks) != len(found):
+        blocks = [event.to_ical() for event in found]
     state: dict[str, _Old] = {}
-    for event in calendar.walk("VEVENT"):
+    for event, block in zip(found, blocks, strict=True):
         uid = str(event.get("UID", ""))
         if not uid:
             continue
@@ -510,34 +541,115 @@ def _read_state(path: Path, plan: str) -> dict[str, _Old]:
         state[uid] = _Old(
             event=event,
             sequence=sequence,
-            fingerprint=_x_text(event, "X-PROMO-FINGERPRINT"),
             cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
             owner=_x_text(event, "X-PROMO-ASSIGNEE"),
+            content=_content(block),
         )
     return state
 
 
+def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, dict[str, _Old]]:
+    """The earlier person files of `plan` in `folder`, by staff id.
+
+    A file of someone in `wanted` must be readable; any other `.ics` file that is no person
+    file of this plan (unreadable, another plan's, a name no staff id can have) is not ours
+    and is left alone.
+    """
+    states: dict[str, dict[str, _Old]] = {}
+    if not folder.is_dir():
+        return states
+    for path in sorted(folder.glob("*.ics")):
+        owner = path.stem
+        if owner in RESERVED_NAMES or not _SAFE_ID.fullmatch(owner):
+            continue
+        try:
+            state = _read_state(path, plan)
+        except CalendarStateError:
+            if owner in wanted:
+                raise
+            continue
+        if state is not None:
+            states[owner] = state
+    return states
+
+
+class _Rendered:
+    """A spec's event, rendered and written once for every file that holds it."""
+
+    def __init__(self, event: Event):
+        self.event = event  # with SEQUENCE 0; its dates sort the file and name its timezones
+        self.ical = event.to_ical()
+
+    @functools.cached_property
+    def content(self) -> bytes:
+        """As `_content`; computed only when there is an earlier event to compare with."""
+        return _content(self.ical)
+
+    def with_sequence(self, sequence: int) -> tuple[Event, bytes]:
+        """The event and its text with this SEQUENCE."""
+        if sequence == 0:
+            return self.event, self.ical
+        line = b"\r\nSEQUENCE:0\r\n"
+        if self.ical.count(line) == 1:
+            return self.event, self.ical.replace(line, b"\r\nSEQUENCE:%d\r\n" % sequence)
+        event = copy.deepcopy(self.event)
+        event["SEQUENCE"] = vInt(sequence)
+        return event, event.to_ical()
+
+
+def _rendered(specs: list[_Spec], stamp: datetime) -> dict[str, _Rendered]:
+    return {spec.uid: _Rendered(_render(spec, 0, spec.fingerprint(), stamp)) for spec in specs}
+
+
 def _merge(
-    specs: list[_Spec], state: dict[str, _Old], stamp: datetime, words: dict[str, str]
-) -> list[tuple[Event, str]]:
-    """Every event to write with its owner: the current ones and the cancelled ones, sorted."""
-    events: list[tuple[Event, str]] = []
+    specs: list[_Spec],
+    rendered: dict[str, _Rendered],
+    state: dict[str, _Old],
+    team_state: dict[str, _Old],
+    stamp: datetime,
+    words: dict[str, str],
+) -> list[tuple[Event, bytes]]:
+    """The events of one file, with their text: its live `specs` and, from its earlier
+    version `state`, the cancelled events of everything that left it; sorted by start,
+    then UID.
+
+    An event unchanged against `state` keeps its SEQUENCE. A changed or new one gets the
+    team file's: team.ics's earlier SEQUENCE, plus one when the event changed there, and
+    always more than this file's earlier SEQUENCE of it; so a person file and team.ics
+    agree on every live event.
+    """
+    events: list[tuple[Event, bytes]] = []
     for spec in specs:
+        new = rendered[spec.uid]
         old = state.get(spec.uid)
-        fingerprint = spec.fingerprint()
-        if old is None:
-            sequence = 0
-        elif old.cancelled or old.fingerprint != fingerprint:
-            sequence = old.sequence + 1
-        else:
+        if old is not None and not old.cancelled and old.content == new.content:
             sequence = old.sequence
-        events.append((_render(spec, sequence, fingerprint, stamp), spec.owner))
+        else:
+            team = team_state.get(spec.uid)
+            sequence = 0
+            if team is not None:
+                same = not team.cancelled and team.content == new.content
+                sequence = team.sequence if same else team.sequence + 1
+            if old is not None:
+                sequence = max(sequence, old.sequence + 1)
+        events.append(new.with_sequence(sequence))
     current = {spec.uid for spec in specs}
     for uid, old in state.items():
         if uid not in current:
-            events.append((_cancelled(old, stamp, words), old.owner))
+            event = _cancelled(old, stamp, words)
+            events.append((event, event.to_ical()))
     events.sort(key=lambda pair: (_day(pair[0].get("DTSTART")), str(pair[0]["UID"])))
     return events
+
+
+def _content(ical: bytes) -> bytes:
+    """An event's text (alarms included) without its DTSTAMP and SEQUENCE lines, unfolded.
+
+    An event as rendered and as read back from its file give the same text (icalendar
+    writes what it parsed unchanged), so this compares an event with its earlier version.
+    """
+    lines = _FOLD.sub(b"", ical).split(b"\r\n")
+    return b"\r\n".join(line for line in lines if not _STAMP_OR_SEQUENCE.match(line))
 
 
 def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Event:
@@ -597,26 +709,30 @@ def _cancelled(old: _Old, stamp: datetime, words: dict[str, str]) -> Event:
 # --- files ----------------------------------------------------------------------------------
 
 
-def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, str]]) -> bytes:
+def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, bytes]]) -> bytes:
+    """The file's text: its properties, the timezones its events use, the events' text."""
     calendar = Calendar()
     calendar.add("PRODID", f"-//promo-scheduler//promo-scheduler//{_words_key(schedule)}")
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
     calendar.add("NAME", vText(_one_line(name)))
     calendar.add("X-WR-CALNAME", vText(_one_line(name)))
     calendar.add("X-WR-TIMEZONE", schedule.timezone)
     calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT12H")
     calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
-    for event, _owner in events:
+    for event, _ in events:
         calendar.add_component(event)
     days = [_day(event.get("DTSTART")) for event, _ in events]
     if days and calendar.get_used_tzids():
         calendar.add_missing_timezones(
             first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
         )
-    return calendar.to_ical()
+    # The events' text is written once and shared by team.ics and the person files.
+    calendar.subcomponents = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
+    end = b"END:VCALENDAR\r\n"
+    head = calendar.to_ical().removesuffix(end)
+    return head + b"".join(ical for _, ical in events) + end
 
 
 # --- small helpers --------------------------------------------------------------------------
