@@ -68,3 +68,10 @@ def conformance_param(*values: object) -> object:
 @pytest.fixture
 def conformance_dir() -> Path:
     return require_conformance()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The property tests' hypothesis seed and example budget, at the top of every run."""
+    import property_settings  # here: after the hypothesis plugin has read --hypothesis-seed
+
+    return property_settings.header()

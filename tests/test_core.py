@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
+from property_settings import SEED_NOTE, property_test
 
 from scheduler.core import (
     INFEASIBLE,
@@ -118,12 +119,11 @@ def tiny_problems(draw) -> Problem:
     return Problem(tuple(tasks), resources, tuple(precedences), horizon, times)
 
 
-@settings(
-    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+@property_test(local=100, ci=1000, shrink=True)
 @given(tiny_problems())
 def test_solver_matches_brute_force(problem):
     """The proven least lateness equals enumeration's, and infeasible means no schedule."""
+    note(SEED_NOTE)
     expected = brute_force_lateness(problem)
     result = solve(problem, effort=4, time_limit=60)
     if expected is None:

@@ -1,17 +1,20 @@
 """The engine's total lateness is the true optimum on tiny generated plans.
 
-Hypothesis writes tiny plans (2-4 tasks in one or two activities in March-April
-2026, 1-3 staff, loads and capacities of 50 or 100, sometimes leave, lags and one
-`strict` step; `earliest` on every root step and `due` on every step). An
-exhaustive search written here from FORMAT.md alone (it uses tests/rules.py's
-plan and calendar model, never `scheduler`) finds the least total `late_days` of
-any schedule obeying rules 1-6, or that there is none; the CLI must agree: exit 3
-when there is none, otherwise exit 0/4, status `optimal`, the same total, and no
-rule violation.
+Hypothesis writes tiny plans (at most 5 tasks: one to three activities, one-off, festival
+or `repeat` with COUNT/INTERVAL, sometimes an `except` date; any year 2025-2028, work
+weeks, CN holidays or none, `calendar.open`/`closed` days; 1-3 staff with loads and
+capacities of 50 or 100, leave, sometimes `stores` on staff and activities and an
+activity `owner`; lags, one or two `strict` steps; `earliest` on every root step and
+`due` on every step). An exhaustive search written here from FORMAT.md alone (it uses
+tests/rules.py's plan and calendar model, never `scheduler`) finds the least total
+`late_days` of any schedule obeying rules 1-6, or that there is none; the CLI must agree:
+exit 3 exactly when there is none (status `infeasible`), otherwise exit 0/4, status
+`optimal`, the same total, and no rule violation.
 
-The search places the tasks in topological order, every start from the task's
-lower bound (its `earliest`, its predecessors' ends plus lag) up to a horizon H,
-every assignee rule 1 allows, with per person-day load bookkeeping (rules 2-4),
+The search places the tasks in topological order, every start from the task's lower
+bound (its `earliest`, its predecessors' ends plus lag) up to a horizon H, every
+assignee rule 1 allows (the role; the activity's store when both name stores; the owner
+alone where the owner holds the role), with per person-day load bookkeeping (rules 2-4),
 lags (5), earliest and strict due (6), and branch and bound on late days.
 
 Why a bounded horizon H is enough (positions are indices in the list of working
@@ -26,9 +29,10 @@ days; lateness is a non-decreasing function of a task's last day)
    already and end no later than in S; a task placed earlier started no later than
    it in S and now ends no later, so on the task's S days it works only on days it
    also worked in S: the S position still fits. So the new schedule S' obeys rules
-   1-6 (a strict due is only easier to meet earlier) and is no later anywhere: some
-   optimal schedule is such a left-shifted one, and a search that covers every
-   left-shifted schedule finds the optimum (and finds a schedule iff one exists).
+   1-6 (a strict due is only easier to meet earlier; the assignees are S's, so rule 1
+   holds with owners and stores too) and is no later anywhere: some optimal schedule
+   is such a left-shifted one, and a search that covers every left-shifted schedule
+   finds the optimum (and finds a schedule iff one exists).
 2. Every task of a left-shifted schedule ends by H. Take the task that ends last
    and walk back: from a task t, if its lower bound comes from a predecessor, go to
    that predecessor (the chain ends at a task whose lower bound is its own
@@ -49,6 +53,13 @@ days; lateness is a non-decreasing function of a task's last day)
              + (tasks - 1 + leave ranges) * (longest duration - 1) - 1,
    and a search whose starts reach H - duration + 1 covers every left-shifted
    schedule.
+3. What the plan features do to this. Owners and stores only narrow each task's
+   candidates, and both steps keep S's assignees. Repeats, festivals and `except` only
+   decide which tasks exist: `tasks`, the durations and the lags in H are summed over
+   the tasks there are. `open`, `closed`, holidays and the work week decide which dates
+   are working days, but every step above counts positions in that list of working
+   days (a `+Nd` lag spans N calendar days, so at most N positions, on any calendar),
+   and the leave working days are counted on the same calendar.
 """
 
 from __future__ import annotations
@@ -62,22 +73,38 @@ from pathlib import Path
 
 import rules
 from conftest import crash_report, invoke_cli
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import event, given, note
 from hypothesis import strategies as st
-from test_properties import offset_text, template_doc, write_case
-
-SETTINGS = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+from property_settings import SEED_NOTE, property_test
+from test_properties import (
+    BYDAY,
+    GENERATE_EXCEPT,
+    YEARS,
+    as_schedule,
+    calendars,
+    eligible,
+    ensure_staffed,
+    festival_keys_in,
+    offset_text,
+    template_doc,
+    works_for,
+    write_case,
 )
 
+# Enough search work to prove the optimum of a 5-task plan; the wall clock only guards.
+EFFORT = 20
+TIME_LIMIT = 300
 ROLES = ["operations", "design"]
-PLAN_START, PLAN_END = date(2026, 3, 1), date(2026, 4, 30)
+STORES = ["tmall", "jd"]
 LAGS = ["", "+1wd", "+2wd", "+1d", "+2d", "+3d"]
-CALENDAR = {"workdays": ["mon", "tue", "wed", "thu", "fri"], "holidays": "CN"}
+PLAN_DAYS = 60
+# Per activity: (steps of its template, occurrences); at most 5 tasks in all.
+SHAPES = [
+    [(2, 1)], [(3, 1)], [(4, 1)], [(5, 1)], [(1, 2)], [(2, 2)], [(1, 3)], [(1, 4)],
+    [(1, 1), (1, 1)], [(1, 1), (2, 1)], [(2, 1), (2, 1)], [(1, 2), (2, 1)], [(1, 3), (2, 1)],
+    [(1, 1), (3, 1)], [(1, 2), (1, 2)], [(2, 2), (1, 1)], [(1, 1), (1, 1), (1, 1)],
+    [(1, 2), (1, 1), (1, 1)], [(2, 1), (1, 1), (1, 1)],
+]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- generators
@@ -119,21 +146,60 @@ def tiny_steps(draw, count: int) -> list[dict]:
 
 
 @st.composite
+def series(draw, occurrences: int, window: tuple[date, date]) -> dict:
+    """The `start`, `festival` or `repeat` of an activity with about `occurrences`
+    occurrences in the plan (fewer when a rule runs past the plan's end)."""
+    first, last = window
+    if occurrences == 1:
+        kind = draw(st.sampled_from(["start", "start", "festival", "repeat"]))
+        inside = festival_keys_in(window)
+        if kind == "festival" and inside:
+            return {"festival": draw(st.sampled_from(inside))}
+        if kind == "repeat":
+            return {"repeat": f"FREQ=WEEKLY;BYDAY={draw(st.sampled_from(BYDAY))};COUNT=1"}
+        return {"start": first + timedelta(days=draw(st.integers(0, (last - first).days)))}
+    extra = GENERATE_EXCEPT and draw(st.integers(0, 3)) == 0  # one more, then `except` it
+    count = occurrences + extra
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        rule = f"FREQ=WEEKLY;BYDAY={draw(st.sampled_from(BYDAY))};COUNT={count}"
+    elif kind == 1:
+        rule = f"FREQ=DAILY;INTERVAL={draw(st.integers(1, 6))};COUNT={count}"
+    elif kind == 2:
+        days = ",".join(draw(st.lists(st.sampled_from(BYDAY), min_size=2, max_size=2, unique=True)))
+        rule = f"FREQ=WEEKLY;INTERVAL=2;BYDAY={days};COUNT={count}"
+    else:
+        rule = f"FREQ=MONTHLY;BYMONTHDAY={draw(st.integers(1, 28))};COUNT={count}"
+    entry: dict = {"repeat": rule}
+    if extra:
+        dates = rules.activity_dates(entry, first, last)
+        if dates:
+            entry["except"] = [draw(st.sampled_from(dates))]
+    return entry
+
+
+@st.composite
 def tiny_plans(draw) -> dict:
-    counts = draw(st.sampled_from([[2], [3], [1, 1], [1, 2], [2, 1], [2, 2], [1, 3], [3, 1], [4]]))
+    year = draw(st.sampled_from(YEARS))
+    first = date(year, 1, 1) + timedelta(days=draw(st.integers(0, 364)))
+    window = (first, first + timedelta(days=PLAN_DAYS))
+    shape = draw(st.sampled_from(SHAPES))
     templates = [
-        template_doc(i, draw(tiny_steps(n)), draw(st.integers(1, 3))) for i, n in enumerate(counts)
+        template_doc(i, draw(tiny_steps(n)), draw(st.integers(1, 3)))
+        for i, (n, _) in enumerate(shape)
     ]
     steps = [s for t in templates for s in t["steps"]]
-    if draw(st.integers(0, 2)) == 0:  # one strict step
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):  # strict steps
         draw(st.sampled_from(steps))["strict"] = True
 
+    stores = draw(st.integers(0, 2)) == 0
     activities = []
-    for i in range(len(templates)):
-        live = PLAN_START + timedelta(days=draw(st.integers(0, (PLAN_END - PLAN_START).days)))
-        activity: dict = {"template": f"gen_t{i}", "start": live}
+    for i, (_, occurrences) in enumerate(shape):
+        activity: dict = {"template": f"gen_t{i}", **draw(series(occurrences, window))}
         if draw(st.booleans()):
             activity["id"] = f"act{i}"
+        if stores and draw(st.booleans()):
+            activity["store"] = draw(st.sampled_from(STORES))
         activities.append(activity)
 
     staff = []
@@ -144,34 +210,34 @@ def tiny_plans(draw) -> dict:
             "roles": draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2, unique=True)),
             "capacity": draw(st.sampled_from([50, 100])),
         }
+        if stores and k and draw(st.booleans()):
+            member["stores"] = [draw(st.sampled_from(STORES))]
         if draw(st.integers(0, 2)) == 0:
-            around = draw(st.sampled_from(activities))["start"]
-            first = around - timedelta(days=draw(st.integers(0, 20)))
+            around = first + timedelta(days=draw(st.integers(0, PLAN_DAYS)))
+            begin = around - timedelta(days=draw(st.integers(0, 20)))
             member["leave"] = [
-                {"from": first, "to": first + timedelta(days=draw(st.integers(0, 6)))}
+                {"from": begin, "to": begin + timedelta(days=draw(st.integers(0, 6)))}
             ]
         staff.append(member)
-    for role in sorted({s["role"] for s in steps}):
-        # Every role is held, by someone whose capacity takes its largest load (else bad input).
-        need = max(s["load"] for s in steps if s["role"] == role)
-        holders = [m for m in staff if role in m["roles"] and m["capacity"] >= need]
-        if not holders:
-            member = draw(st.sampled_from(staff))
-            if role not in member["roles"]:
-                member["roles"].append(role)
-            member["capacity"] = 100
+    for activity in activities:
+        if draw(st.integers(0, 2)) == 0:
+            candidates = [m["id"] for m in staff if works_for(m, activity.get("store"))]
+            activity["owner"] = draw(st.sampled_from(candidates))
+    ensure_staffed(staff, templates, activities)
 
     plan = {
         "name": "Generated tiny plan",
         "timezone": "Asia/Shanghai",
-        "start": PLAN_START,
-        "end": PLAN_END,
+        "start": window[0],
+        "end": window[1],
         "language": "en",
         "templates": ["templates"],
-        "calendar": dict(CALENDAR),
+        "calendar": draw(calendars(window)),
         "staff": staff,
         "activities": activities,
     }
+    if stores:
+        plan["stores"] = [{"id": "tmall", "name": "天猫旗舰店"}, {"id": "jd", "name": "京东自营店"}]
     return {"plan": plan, "templates": templates}
 
 
@@ -197,6 +263,8 @@ def exhaustive_optimum(plan: rules.Plan) -> tuple[int, dict[str, tuple[date, dat
     (task id -> first day, last day, assignee), or None when no schedule exists."""
     calendar = plan.calendar
     tasks = list(plan.tasks.values())
+    if not tasks:
+        return 0, {}
     assert all(t.earliest is not None or t.step.after for t in tasks)
     first_day = min(t.earliest for t in tasks if t.earliest is not None) - timedelta(days=7)
     days = calendar.working_days(first_day, first_day + timedelta(days=400))
@@ -233,7 +301,7 @@ def exhaustive_optimum(plan: rules.Plan) -> tuple[int, dict[str, tuple[date, dat
                 load=step.load,
                 earliest=up(t.earliest) if t.earliest is not None else 0,
                 strict_last=strict_last,
-                candidates=[m.id for m in plan.staff.values() if step.role in m.roles],
+                candidates=[m.id for m in eligible(plan, t)],
                 preds=[
                     (index[f"{t.occurrence.id}/{lag.step}"], lag.n, lag.unit) for lag in step.after
                 ],
@@ -317,34 +385,13 @@ def exhaustive_optimum(plan: rules.Plan) -> tuple[int, dict[str, tuple[date, dat
     return best[0], schedule
 
 
-def schedule_dict(plan: rules.Plan, placement: dict[str, tuple[date, date, str]]) -> dict:
-    """The search's schedule as a schedule.json dict, for rules.check_schedule."""
-    tasks = []
-    for task_id, (first, last, member) in placement.items():
-        spec = plan.tasks[task_id]
-        tasks.append(
-            {
-                "id": task_id,
-                "activity": spec.occurrence.id,
-                "step": spec.step.id,
-                "role": spec.step.role,
-                "assignee": member,
-                "start": first.isoformat(),
-                "end": last.isoformat(),
-                "load": spec.step.load,
-                "due": spec.due.isoformat() if spec.due else None,
-                "late_days": rules.expected_late_days(last, spec.due, plan.calendar),
-            }
-        )
-    return {"format": 1, "plan": plan.name, "status": "optimal", "tasks": tasks}
-
-
 # --------------------------------------------------------------------------- property
 
 
-@SETTINGS
+@property_test(local=60, ci=250)
 @given(tiny_plans())
 def test_engine_lateness_is_the_exhaustive_optimum(case):
+    note(SEED_NOTE)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         plan_path = write_case(folder, case["plan"], case["templates"])
@@ -352,25 +399,42 @@ def test_engine_lateness_is_the_exhaustive_optimum(case):
         found = exhaustive_optimum(plan)
         if found is not None:
             optimum, placement = found
-            mine = schedule_dict(plan, placement)
+            mine = as_schedule(plan, placement)
             # The search's own schedule passes the independent checker.
             assert rules.check_schedule(plan_path, mine) == []
             assert sum(t["late_days"] for t in mine["tasks"]) == optimum
             note(f"search: optimum {optimum}: {placement}")
+            event("optimum 0" if optimum == 0 else "optimum > 0")
         else:
             note("search: no schedule obeys rules 1-6")
+            event("no schedule")
+        event(f"{len(plan.tasks)} tasks")
+        features = [
+            k
+            for k in ("owner", "store", "repeat", "festival", "except")
+            if any(k in a for a in case["plan"]["activities"])
+        ]
+        features += [k for k in ("open", "closed") if k in case["plan"]["calendar"]]
+        for feature in features:
+            event(f"has {feature}")
 
         out = folder / "out"
-        result = invoke_cli(["plan", plan_path, "--out", out, "--time-limit", "20"])
+        args = ["plan", plan_path, "--out", out, "--effort", EFFORT, "--time-limit", TIME_LIMIT]
+        result = invoke_cli(args)
         note(result.output or "")
         handled = result.exception is None or isinstance(result.exception, SystemExit)
         assert handled, crash_report(result)
-        schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+        # Exit 3 exactly when the search proves that no schedule exists.
         if found is None:
             assert result.exit_code == 3, result.output
+        else:
+            assert result.exit_code == (0 if optimum == 0 else 4), result.output
+        assert (out / "schedule.json").is_file(), result.output
+        schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+        if found is None:
             assert schedule["status"] == "infeasible"
+            assert not schedule.get("tasks")
             return
-        assert result.exit_code == (0 if optimum == 0 else 4), result.output
         assert schedule["status"] == "optimal"
         assert sum(t["late_days"] for t in schedule["tasks"]) == optimum, result.output
         violations = rules.check_schedule(plan_path, schedule)
