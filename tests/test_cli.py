@@ -243,3 +243,70 @@ def test_a_yearly_plan_without_a_schedule_names_the_conflict(tmp_path):
     data = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
     assert data["status"] == "infeasible" and data["tasks"] == []
     assert any("registration" in item["text"] for item in data["explanation"])
+
+
+PROVISIONAL_PLAN = """\
+name: Provisional year shop
+start: {start}
+end: {end}
+language: en
+templates: [templates]
+calendar: {{holidays: CN}}
+staff:
+  - {{id: wang_fang, name: 王芳, roles: [operations]}}
+  - {{id: li_na, name: 李娜, roles: [design]}}
+activities:
+  - {{id: spring_sale, template: sale, start: {sale}}}
+"""
+
+
+def last_published_cn_year() -> int:
+    """The last year whose official CN arrangement (holidays and 调休) python-holidays holds;
+    later years are its estimate (FORMAT.md section 1)."""
+    from holidays.countries.china import ChinaStaticHolidays
+
+    return max(ChinaStaticHolidays.special_public_holidays)
+
+
+def provisional_warnings(stderr: str) -> list[str]:
+    words = ("publish", "estimate", "provisional")
+    return [
+        line
+        for line in stderr.splitlines()
+        if "warning" in line.lower() and any(w in line.lower() for w in words)
+    ]
+
+
+def plan_in(folder: Path, start: str, end: str, sale: str) -> Path:
+    plan = write_plan(folder)
+    plan.write_text(PROVISIONAL_PLAN.format(start=start, end=end, sale=sale), encoding="utf-8")
+    return plan
+
+
+@pytest.mark.parametrize("straddles", [False, True], ids=["wholly-in-it", "from-the-year-before"])
+def test_a_year_not_yet_published_is_planned_with_a_warning_naming_it(tmp_path, straddles):
+    last = last_published_cn_year()
+    year = last + 1
+    start = f"{last}-12-01" if straddles else f"{year}-03-01"
+    sale = f"{year}-01-20" if straddles else f"{year}-03-20"
+    plan = plan_in(tmp_path, start, f"{year}-03-31", sale)
+    out = tmp_path / "out"
+    result = run("plan", plan, "--out", out)
+    assert result.exit_code in (0, 4), result.output  # a warning, not a failure
+    warned = provisional_warnings(result.stderr)
+    assert any(str(year) in line for line in warned), result.stderr
+    assert not any(str(last) in line for line in warned), f"{last} is published: {warned}"
+    assert "Traceback" not in result.output
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert data["status"] in ("optimal", "feasible") and len(data["tasks"]) == 2
+    assert check_schedule(plan, data) == []
+    assert (out / "calendar" / "team.ics").is_file()
+
+
+def test_a_published_year_gets_no_provisional_warning(tmp_path):
+    last = last_published_cn_year()
+    plan = plan_in(tmp_path, f"{last}-03-01", f"{last}-03-31", f"{last}-03-20")
+    result = run("plan", plan, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert provisional_warnings(result.stderr) == [], result.stderr
+    assert (tmp_path / "out" / "schedule.json").is_file()

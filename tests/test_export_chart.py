@@ -1,19 +1,32 @@
 """gantt.png and gantt.html (scheduler.export.gantt_png, gantt_html) on the hand-built schedule
-of test_export_tables.py, and gantt.png's year overview on a larger one made from it."""
+of test_export_tables.py, and gantt.png's year overview on a larger one made from it.
+
+The Chinese in gantt.png is checked against tofu (empty boxes) with a CJK font, which the
+Debian package fonts-noto-cjk provides. Without one those tests are skipped, unless the
+environment variable CI is set: then they fail, so that CI cannot pass with boxes for names.
+"""
 
 from __future__ import annotations
 
 import io
 import itertools
 import os
-from dataclasses import replace
+import re
+import warnings
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
-from matplotlib import font_manager
+from matplotlib import font_manager, rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from PIL import Image
 from test_export_tables import sample_schedule
 
@@ -21,8 +34,9 @@ from scheduler.export.gantt_common import chart_rows, split_at_due
 from scheduler.export.gantt_fonts import cjk_font_family
 from scheduler.export.gantt_html import gantt_html, write_html
 from scheduler.export.gantt_overview_rows import overview_rows, person_rows
-from scheduler.export.gantt_png import DETAIL_MAX_TASKS, png_bytes, uses_overview, write_png
-from scheduler.export.tables import OffDays
+from scheduler.export.gantt_png import DETAIL_MAX_TASKS, DPI, png_bytes, uses_overview, write_png
+from scheduler.export.gantt_tasks import task_figure
+from scheduler.export.tables import OffDays, day_span
 from scheduler.schedule import Schedule
 
 TODAY = date(2027, 5, 20)
@@ -71,17 +85,232 @@ def test_split_at_due_cuts_the_late_days() -> None:
 # ---------------------------------------------------------------- png
 
 
-def test_a_cjk_font_is_found_and_draws_the_names() -> None:
+def require_cjk_family() -> str:
+    """The CJK font family gantt.png uses; without one skip, or fail when CI is set."""
     family = cjk_font_family()
     if family is None:
         if os.environ.get("CI"):
-            pytest.fail("no CJK font: install the Debian package fonts-noto-cjk")
+            pytest.fail("no CJK font, but CI is set: install the Debian package fonts-noto-cjk")
         pytest.skip("no CJK font installed (Debian: fonts-noto-cjk)")
+    return family
+
+
+def test_a_cjk_font_is_found_and_draws_the_names() -> None:
+    family = require_cjk_family()
     path = font_manager.findfont(font_manager.FontProperties(family=family))
     font = FT2Font(path)
     text = "".join(t.name for t in sample_schedule().tasks) + "李娜王芳小王延误上线期今天"
     missing = {ch for ch in text if ord(ch) > 0x2E80 and font.get_char_index(ord(ch)) == 0}
     assert not missing, f"{family} ({path}) lacks {missing}"
+
+
+# Chinese characters (CJK ideographs): a name made of these is what shows as tofu.
+IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Font:
+    """A font file (and face of a collection) found for a family."""
+
+    family: str
+    path: str
+    face: int
+
+    def has_glyph(self, char: str) -> bool:
+        ft2 = FT2Font(self.path, face_index=self.face) if self.face else FT2Font(self.path)
+        return ft2.get_char_index(ord(char)) != 0
+
+
+@dataclass(frozen=True)
+class DrawnText:
+    """One text of the chart: what it says, its font properties, its box in pixels (from the
+    bottom left, as matplotlib gives it) and the fonts matplotlib tries for it, in order."""
+
+    text: str
+    props: FontProperties
+    box: Bbox
+    fonts: tuple[Font, ...]
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """The task chart of sample_schedule() drawn under a font family list, and its texts."""
+
+    pixels: np.ndarray  # height x width x RGB
+    texts: list[DrawnText]
+
+    def text(self, text: str) -> DrawnText:
+        found = [t for t in self.texts if t.text == text]
+        assert len(found) == 1, f"{text!r} is drawn {len(found)} times"
+        return found[0]
+
+
+def font_chain(props: FontProperties) -> tuple[Font, ...]:
+    """The fonts matplotlib's Agg renderer draws `props` with: one per family of the list, each
+    found with fallback_to_default=False; a character comes from the first that has its glyph
+    (and from matplotlib's Last Resort boxes when none has)."""
+    chain = []
+    for family in props.get_family():
+        single = props.copy()
+        single.set_family(family)
+        try:
+            path = font_manager.findfont(single, fallback_to_default=False)
+        except ValueError:
+            continue
+        chain.append(Font(family, str(path), getattr(path, "face_index", 0)))
+    return tuple(chain)
+
+
+def font_for(char: str, chain: tuple[Font, ...]) -> Font | None:
+    """The first font of the chain with a glyph for `char`, None when none has one (tofu)."""
+    return next((font for font in chain if font.has_glyph(char)), None)
+
+
+def chart_style(family: str | None) -> dict[str, object]:
+    """The rc settings png_bytes draws the (small) task chart with, for a CJK family or None."""
+    families = ["DejaVu Sans", family] if family else ["DejaVu Sans"]
+    return {"font.family": families, "figure.dpi": DPI}
+
+
+def agg_pixels(figure: Figure) -> tuple[np.ndarray, FigureCanvasAgg]:
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy(), canvas
+
+
+def draw_task_chart(family: str | None) -> DrawnChart:
+    """The chart of sample_schedule() as png_bytes draws it, keeping the figure's texts."""
+    schedule = sample_schedule()
+    span = day_span(schedule)
+    assert span is not None and not uses_overview(schedule)
+    with rc_context(chart_style(family)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        figure = task_figure(schedule, span, TODAY, OffDays())
+        pixels, canvas = agg_pixels(figure)
+        renderer = canvas.get_renderer()
+        texts = [
+            DrawnText(
+                t.get_text(),
+                t.get_fontproperties(),
+                t.get_window_extent(renderer),
+                font_chain(t.get_fontproperties()),
+            )
+            for t in figure.findobj(Text)
+            if t.get_visible() and t.get_text()
+        ]
+    return DrawnChart(pixels, texts)
+
+
+@pytest.fixture(scope="module")
+def gantt_png(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """gantt.png of sample_schedule() as write_png writes it, as RGB pixels."""
+    require_cjk_family()
+    path = tmp_path_factory.mktemp("png") / "gantt.png"
+    write_png(sample_schedule(), path, today=TODAY)
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def cjk_chart() -> DrawnChart:
+    return draw_task_chart(require_cjk_family())
+
+
+def test_png_chinese_names_are_drawn_with_a_font_that_has_their_glyphs(
+    gantt_png: np.ndarray, cjk_chart: DrawnChart
+) -> None:
+    # The figure examined here is the one in gantt.png, pixel for pixel: so its texts' fonts
+    # are the fonts gantt.png was drawn with.
+    assert cjk_chart.pixels.shape == gantt_png.shape
+    assert np.array_equal(cjk_chart.pixels, gantt_png), (
+        "draw_task_chart no longer draws what write_png writes: the font check below would "
+        "examine another picture (follow how gantt_png.png_bytes styles its figure)"
+    )
+    family = cjk_font_family()
+    schedule = sample_schedule()
+    names = [t.name for t in schedule.tasks] + [a.name for a in schedule.activities]
+    chinese = [n for n in names if IDEOGRAPH.search(n)]
+    assert len(chinese) == 7  # the sample's five task names and two activity names
+    drawn = [t for t in cjk_chart.texts if IDEOGRAPH.search(t.text)]
+    for name in chinese:
+        assert any(name in t.text for t in drawn), f"{name!r} is not drawn in gantt.png"
+    missing, used = [], set()
+    for text in drawn:
+        assert text.fonts, f"no font file found for {text.text!r} ({text.props})"
+        for char in text.text:
+            font = font_for(char, text.fonts)
+            if font is None:
+                missing.append((text.text, char))
+            elif IDEOGRAPH.match(char):
+                used.add(font.family)
+    assert not missing, f"drawn as tofu (no font of the chain has the glyph): {missing}"
+    assert used == {family}, f"Chinese drawn with {used}, expected the chosen {family}"
+
+
+def label_window(chart: DrawnChart, text: str, size: tuple[int, int]) -> np.ndarray:
+    """The pixels of a y-axis label: a window of `size` (rows, columns) centred vertically on
+    the label and ending just right of it (the labels are right-aligned)."""
+    box = chart.text(text).box
+    height = chart.pixels.shape[0]
+    middle = height - round((box.y0 + box.y1) / 2)
+    right = int(np.ceil(box.x1)) + 1
+    rows, columns = size
+    top = middle - rows // 2
+    return chart.pixels[top : top + rows, right - columns : right]
+
+
+def same_length_labels() -> tuple[str, str]:
+    """Two on-time task names of as many characters, all Chinese: as tofu they look alike."""
+    names = [t.name for t in sample_schedule().tasks if t.late_days == 0]
+    pairs = [
+        (a, b)
+        for a, b in itertools.combinations(names, 2)
+        if len(a) == len(b) and a != b and all(map(IDEOGRAPH.match, a + b))
+    ]
+    assert pairs, "the sample schedule needs two on-time all-Chinese task names of one length"
+    return pairs[0]
+
+
+def test_png_chinese_task_labels_are_not_tofu(gantt_png: np.ndarray, cjk_chart: DrawnChart) -> None:
+    first, second = same_length_labels()  # 商品拍摄, 上线检查
+    tofu_chart = draw_task_chart(None)
+    boxes = [c.text(n).box for c in (cjk_chart, tofu_chart) for n in (first, second)]
+    size = (int(max(b.height for b in boxes)) + 4, int(max(b.width for b in boxes)) + 4)
+    # Without a CJK font both labels are four identical boxes: the windows are equal.
+    tofu = [label_window(tofu_chart, n, size) for n in (first, second)]
+    assert np.array_equal(*tofu), "the control failed: tofu labels should look the same"
+    # In gantt.png (pixel-identical to cjk_chart, see above) they are different glyphs.
+    assert np.array_equal(cjk_chart.pixels, gantt_png)
+    drawn = [label_window(cjk_chart, n, size) for n in (first, second)]
+    assert all((window < 128).any() for window in drawn), "a label window has no ink"
+    assert not np.array_equal(*drawn), f"{first} and {second} look alike in gantt.png: tofu"
+    assert not np.array_equal(drawn[0], tofu[0]), f"{first} is drawn as in the tofu chart"
+
+
+def draw_char(char: str, props: FontProperties, family: str | None) -> np.ndarray:
+    """One character at 24 pt in a 48 x 48 px image, with the given properties and style."""
+    with rc_context(chart_style(family)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        figure = Figure(figsize=(0.48, 0.48))
+        props = props.copy()
+        props.set_size(24)
+        figure.text(0.5, 0.5, char, fontproperties=props, ha="center", va="center")
+        return agg_pixels(figure)[0]
+
+
+def test_png_font_draws_distinct_chinese_characters(cjk_chart: DrawnChart) -> None:
+    first, second = same_length_labels()
+    a, b = first[0], second[0]  # two different ideographs: 商, 上
+    assert a != b
+    props = cjk_chart.text(first).props  # the task label's own font properties
+    drawn = [draw_char(ch, props, cjk_font_family()) for ch in (a, b)]
+    assert all((image < 128).any() for image in drawn), "nothing drawn"
+    assert not np.array_equal(*drawn), f"{a} and {b} come out alike: the missing-glyph box"
+    tofu_props = props.copy()
+    tofu_props.set_family(["DejaVu Sans"])
+    tofu = [draw_char(ch, tofu_props, None) for ch in (a, b)]
+    assert np.array_equal(*tofu), "the control failed: missing glyphs should look the same"
+    assert not np.array_equal(drawn[0], tofu[0])
 
 
 def test_png_is_a_sensible_image(tmp_path: Path) -> None:

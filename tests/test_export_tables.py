@@ -12,8 +12,9 @@ import io
 import os
 import zipfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -240,6 +241,186 @@ def test_xlsx_tasks_sheet(workbook) -> None:
     assert pricing[4].data_type == "s"
     assert pricing[8].value.date() == date(2027, 5, 24)
     assert sheet.column_dimensions["E"].width > 10
+
+
+# The Tasks sheet's and schedule.csv's columns, in order: (English, Chinese) header.
+TABLE_COLUMNS = (
+    ("task id", "任务编号"),
+    ("activity id", "活动编号"),
+    ("activity", "活动"),
+    ("step", "步骤"),
+    ("task", "任务"),
+    ("role", "角色"),
+    ("assignee id", "负责人编号"),
+    ("assignee", "负责人"),
+    ("start", "开始"),
+    ("end", "结束"),
+    ("working days", "工作日"),
+    ("load %", "负荷 %"),
+    ("due", "截止"),
+    ("late days", "延误天数"),
+    ("strict", "硬截止"),
+)
+TABLE_DATES = {"start", "end", "due"}
+TABLE_NUMBERS = {"working days", "load %", "late days"}
+
+
+def table_schedule(language: str = "zh") -> Schedule:
+    """The sample (two activities, a late task, a task split by a weekend) and a third
+    activity whose task has no due date and starts on the same day as 文案 (copy), listed last
+    but with a task id that sorts before it."""
+    schedule = sample_schedule()
+    live = "daily_live@2027-05-20"
+    schedule.activities.append(
+        ActivityWindow(live, "daily_live", "直播日", "daily", D("2027-05-20"), D("2027-05-20"))
+    )
+    one_day = (D("2027-05-19"), D("2027-05-19"))
+    schedule.tasks.append(
+        ScheduledTask(
+            id=f"{live}/script",
+            activity=live,
+            step="script",
+            name="+直播脚本",
+            role="copywriting",
+            assignee="wang_fang",
+            start=one_day[0],
+            end=one_day[1],
+            load=50,
+            due=None,
+            late_days=0,
+            stretches=(one_day,),
+            working_days=1,
+        )
+    )
+    schedule.language = language
+    return schedule
+
+
+def expected_table(schedule: Schedule) -> list[dict[str, Any]]:
+    """The rows the Tasks sheet must hold, worked out from the schedule's tasks: one per task,
+    sorted by start date then task id (the order tables.py promises), dates as `date`."""
+    activities = {a.id: a.name for a in schedule.activities}
+    people = {p.id: p.name for p in schedule.staff}
+    return [
+        {
+            "task id": t.id,
+            "activity id": t.activity,
+            "activity": activities[t.activity],
+            "step": t.step,
+            "task": t.name,
+            "role": t.role,
+            "assignee id": t.assignee,
+            "assignee": people[t.assignee],
+            "start": t.start,
+            "end": t.end,
+            "working days": t.working_days,
+            "load %": t.load,
+            "due": t.due,
+            "late days": t.late_days,
+            "strict": "yes" if t.strict else "no",
+        }
+        for t in sorted(schedule.tasks, key=lambda t: (t.start, t.id))
+    ]
+
+
+def table_headers(language: str) -> list[str]:
+    if language == "zh":
+        return [f"{en} ({zh})" for en, zh in TABLE_COLUMNS]
+    return [en for en, _ in TABLE_COLUMNS]
+
+
+def sheet_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The Tasks sheet read back with openpyxl: its header and one dict per row (keyed by
+    the English column name), dates as `date`; each cell's type is checked on the way."""
+    sheet = load_workbook(path)["Tasks"]
+    header = [c.value for c in sheet[1]]
+    rows = []
+    for cells in sheet.iter_rows(min_row=2):
+        row = {}
+        for (name, _), cell in zip(TABLE_COLUMNS, cells, strict=True):
+            value = cell.value
+            where = f"Tasks!{cell.coordinate} ({name})"
+            if name in TABLE_DATES:
+                if value is not None:  # an empty cell is no date (a task without a due)
+                    assert isinstance(value, datetime) and cell.is_date, f"{where}: {value!r}"
+                    assert value.time() == datetime.min.time(), f"{where}: {value!r}: a time"
+                    assert cell.number_format == "yyyy-mm-dd", f"{where}: {cell.number_format}"
+                    value = value.date()
+            elif name in TABLE_NUMBERS:
+                assert type(value) is int, f"{where}: {value!r} is not a number"
+            else:
+                assert cell.data_type == "s", f"{where}: {value!r} is {cell.data_type}, not text"
+            row[name] = value
+        rows.append(row)
+    assert sheet.max_column == len(TABLE_COLUMNS)
+    return header, rows
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_xlsx_tasks_sheet_holds_every_task_as_in_the_schedule(
+    tmp_path: Path, language: str
+) -> None:
+    schedule = table_schedule(language)
+    tasks = {t.step: t for t in schedule.tasks}
+    assert tasks["pricing"].late_days > 0 and len(tasks["photos"].stretches) == 2
+    path = tmp_path / "schedule.xlsx"
+    write_xlsx(schedule, path)
+    header, rows = sheet_rows(path)
+    assert header == table_headers(language)
+    expected = expected_table(schedule)
+    assert [r["task id"] for r in expected] != [t.id for t in schedule.tasks]  # sorting matters
+    assert len(rows) == len(schedule.tasks) == 6
+    assert sorted(r["task id"] for r in rows) == sorted(t.id for t in schedule.tasks)
+    assert [r["task id"] for r in rows] == [r["task id"] for r in expected]  # the order
+    for got, want in zip(rows, expected, strict=True):
+        wrong = {k: (got[k], v) for k, v in want.items() if got[k] != v}
+        assert not wrong, f"{want['task id']}: (sheet, schedule) differ in {wrong}"
+    sheet = load_workbook(path)["Tasks"]
+    assert sheet.tables["Tasks"].ref == f"A1:O{len(rows) + 1}"  # the filter covers every row
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_csv_text(name: str, value: Any) -> str:
+    """How schedule.csv writes a cell of the Tasks sheet: ISO dates, an empty cell for no
+    value, numbers as digits, and a `'` before text that a spreadsheet would run."""
+    if value is None:
+        return ""
+    if name in TABLE_DATES:
+        assert isinstance(value, datetime), f"{name}: {value!r}"
+        return value.date().isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return str(value)
+
+
+def test_csv_and_xlsx_tasks_sheet_hold_the_same_rows(tmp_path: Path) -> None:
+    schedule = table_schedule()
+    write_csv(schedule, tmp_path / "schedule.csv")
+    write_xlsx(schedule, tmp_path / "schedule.xlsx")
+    csv = pd.read_csv(
+        tmp_path / "schedule.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+    sheet = pd.read_excel(
+        tmp_path / "schedule.xlsx", sheet_name="Tasks", dtype=object, keep_default_na=False
+    )
+    assert list(csv.columns) == list(sheet.columns) == table_headers("zh")
+    assert len(csv) == len(sheet) == len(schedule.tasks)
+    names = [en for en, _ in TABLE_COLUMNS]
+    csv_rows = [dict(zip(names, row, strict=True)) for row in csv.itertuples(index=False)]
+    sheet_as_csv = [
+        {n: as_csv_text(n, v if v != "" else None) for n, v in zip(names, row, strict=True)}
+        for row in sheet.itertuples(index=False)
+    ]
+    for got, want in zip(csv_rows, sheet_as_csv, strict=True):
+        wrong = {k: (got[k], v) for k, v in want.items() if got[k] != v}
+        assert not wrong, f"{want['task id']}: (csv, xlsx) differ in {wrong}"
+    # and both are the schedule: the neutralised cells are the only text that differs
+    rows = {r["task id"]: r for r in csv_rows}
+    assert rows["mid_year@2027-06-01/pricing"]["task"] == "'=SUM(A1) 价格核对"
+    assert rows["daily_live@2027-05-20/script"]["task"] == "'+直播脚本"
+    assert rows["daily_live@2027-05-20/script"]["due"] == ""
 
 
 def _gantt_columns(sheet) -> dict[date, int]:
