@@ -25,6 +25,7 @@ from scheduler.explain import explain_lateness
 from scheduler.loading import load_plan
 from scheduler.model import Plan
 from scheduler.schedule import ExplanationItem, Schedule
+from scheduler.version import write_version
 
 __all__ = [
     "ExportOptions",
@@ -128,13 +129,16 @@ def activity_calendar(plan: Plan, warnings: list[str] | None = None) -> list[Occ
 def write_outputs(
     schedule: Schedule, out_dir: str | Path, options: ExportOptions | None = None
 ) -> list[Path]:
-    """Write schedule.json and every export into `out_dir`; returns the files written."""
+    """Write schedule.json and every export into `out_dir` as one version: all of them, or
+    on failure none (the folder keeps its last good version). Returns the files written."""
     from scheduler.export import export_all
 
-    out = Path(out_dir)
-    written = export_all(schedule, out, options or ExportOptions())
-    write_text(out / "schedule.json", schedule.to_json())
-    return [*written, out / "schedule.json"]
+    def build(folder: Path) -> list[Path]:
+        written = export_all(schedule, folder, options or ExportOptions())
+        write_text(folder / "schedule.json", schedule.to_json())
+        return [*written, folder / "schedule.json"]
+
+    return write_version(Path(out_dir), build)
 
 
 def write_infeasible(schedule: Schedule, out_dir: str | Path) -> Path | None:

@@ -1,28 +1,31 @@
 """The command line (FORMAT.md section 7): parse, call the library, print, set the exit code.
 
 Exit codes: 0 every task on time; 2 bad input (nothing written); 3 no schedule exists;
-4 a schedule was written but some tasks are late.
+4 a schedule was written but some tasks are late; 5 another run holds the output folder
+(with --no-wait).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scheduler import api
+from scheduler import api, version
 from scheduler.baseline import Baseline
 from scheduler.errors import BadInput
 from scheduler.export.ics import CalendarStateError
 from scheduler.schedule import Schedule
 from scheduler.summary import occurrence_table, schedule_summary, template_steps, template_table
 
-OK, BAD_INPUT, NO_SCHEDULE, LATE = 0, 2, 3, 4
+OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
 plan_argument = click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(dir_okay=False, path_type=Path)
@@ -43,6 +46,9 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         except OSError as failed:  # an output folder that cannot be written, a full disk
             click.echo(f"{failed.filename or ''}: {failed.strerror or failed}", err=True)
             code = BAD_INPUT
+        except version.FolderBusy as busy:
+            click.echo(str(busy), err=True)
+            code = BUSY
         except CalendarStateError as bad:
             click.echo(
                 f"{bad.path}: {bad.problem} (remove it to start the calendars anew)", err=True
@@ -51,6 +57,32 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         sys.exit(code)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _holding(out_dir: Path, no_wait: bool) -> Iterator[None]:
+    """Hold the output folder for this run (FORMAT.md section 6), after finishing a version
+    that a killed run left half installed. A folder this run created only for its lock is
+    removed again when nothing was written into it."""
+    existed = out_dir.exists()
+
+    def waiting() -> None:
+        click.echo(f"{out_dir}: another run is writing this folder; waiting for it", err=True)
+
+    try:
+        with version.folder_lock(out_dir, wait=not no_wait, on_wait=waiting):
+            version.recover(out_dir)
+            yield
+    finally:
+        if not existed and [p.name for p in out_dir.iterdir()] == [version.LOCK]:
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+
+no_wait_option = click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Exit 5 at once when another run is writing the output folder, instead of waiting.",
+)
 
 
 def _load(plan_file: Path):
@@ -134,6 +166,7 @@ def solve_options(command: Callable) -> Callable:
                 type=click.IntRange(min=1),
                 help="Solver threads.",
             ),
+            no_wait_option,
         ]
     ):
         command = option(command)
@@ -146,15 +179,22 @@ def solve_options(command: Callable) -> Callable:
 @export_options
 @_exits_cleanly
 def plan(
-    plan_file: Path, out_dir: Path, effort: float, time_limit: float, workers: int, **export
+    plan_file: Path,
+    out_dir: Path,
+    effort: float,
+    time_limit: float,
+    workers: int,
+    no_wait: bool,
+    **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
     tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
-    previous = api.previous_version(out_dir, loaded)
-    baseline = Baseline(previous) if previous else None
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    return _schedule_into(loaded, out_dir, baseline, search, _options(**export))
+    with _holding(out_dir, no_wait):
+        previous = api.previous_version(out_dir, loaded)
+        baseline = Baseline(previous) if previous else None
+        return _schedule_into(loaded, out_dir, baseline, search, _options(**export))
 
 
 @main.command()
@@ -182,6 +222,7 @@ def replan(
     effort: float,
     time_limit: float,
     workers: int,
+    no_wait: bool,
     today,
     event_time,
     no_alarm: bool,
@@ -189,11 +230,12 @@ def replan(
     """Re-plan the changed plan against the schedule last written to --out (FORMAT.md
     section 5): least lateness, then the fewest tasks moved or reassigned."""
     loaded = _load(plan_file)
-    previous = api.previous_version(out_dir, loaded, required=True)
-    baseline = Baseline(previous, today.date())
-    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
-    return _schedule_into(loaded, out_dir, baseline, search, options)
+    with _holding(out_dir, no_wait):
+        previous = api.previous_version(out_dir, loaded, required=True)
+        baseline = Baseline(previous, today.date())
+        search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+        options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
+        return _schedule_into(loaded, out_dir, baseline, search, options)
 
 
 def _schedule_into(
@@ -279,15 +321,17 @@ def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
     "schedule_file", metavar="SCHEDULE.json", type=click.Path(exists=True, dir_okay=False)
 )
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@no_wait_option
 @export_options
 @_exits_cleanly
-def export(schedule_file: str, out_dir: Path, **export) -> int:
+def export(schedule_file: str, out_dir: Path, no_wait: bool, **export) -> int:
     """Re-write the exports from an existing schedule.json, without solving."""
     schedule = Schedule.read(schedule_file)
     if not schedule.tasks:
         click.echo(f"{schedule_file}: no tasks to export (status {schedule.status})", err=True)
         return NO_SCHEDULE
-    api.write_outputs(schedule, out_dir, _options(**export))
+    with _holding(out_dir, no_wait):
+        api.write_outputs(schedule, out_dir, _options(**export))
     click.echo(f"Wrote the exports of {schedule_file} to {out_dir}/")
     return OK
 
