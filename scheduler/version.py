@@ -13,8 +13,9 @@ run. `write_version` stages the new version in a hidden folder beside them, then
 
 A failure during 1 leaves the old version untouched; during 3 it is rolled back from the
 backup before the error goes on. A run killed during 3 leaves the journal: the next run on
-the folder (`recover`) finishes the installation. So the folder always holds exactly one
-version, at the latest after the next start.
+the folder (`recover`) finishes the installation and removes the temporary files a killed
+write left. So the folder always holds exactly one version, at the latest after the next
+start.
 
 `folder_lock` keeps two runs on one folder from interleaving: the second waits, or fails.
 """
@@ -135,3 +136,6 @@ def _finish(out_dir: Path) -> None:
     (out_dir / JOURNAL).unlink(missing_ok=True)
     shutil.rmtree(out_dir / BACKUP, ignore_errors=True)
     shutil.rmtree(out_dir / STAGING, ignore_errors=True)
+    for folder in (out_dir, *(out_dir / name for name in STATE_FOLDERS)):
+        for stale in folder.glob(".*.tmp"):  # atomic.py's temporary files of a killed run
+            stale.unlink(missing_ok=True)

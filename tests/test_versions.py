@@ -199,3 +199,14 @@ def test_two_runs_started_together_leave_one_consistent_version(tmp_path):
         assert run.returncode == 0, err
     schedule = consistent(out)
     assert len(schedule["tasks"]) == 2
+
+
+def test_temporary_files_of_a_killed_run_are_removed_at_the_next_start(tmp_path):
+    out = tmp_path / "out"
+    plan = write_plan(tmp_path / "good")
+    assert invoke_cli(["plan", plan, "--out", out]).exit_code == 0
+    before = files_in(out)
+    for stale in [out / ".schedule.json.k3j9x.tmp", out / "calendar" / ".team.ics.a1b2c3.tmp"]:
+        stale.write_bytes(b"half a file")
+    assert invoke_cli(["plan", plan, "--out", out]).exit_code == 0
+    assert sorted(files_in(out)) == sorted(before)
