@@ -22,6 +22,7 @@ from scheduler.compiler import Compiled, compile_plan, to_schedule
 from scheduler.errors import BadInput
 from scheduler.expand import Occurrence, occurrences
 from scheduler.explain import explain_lateness
+from scheduler.export.changes import Change, task_changes, write_changes_csv
 from scheduler.loading import load_plan
 from scheduler.model import Plan
 from scheduler.schedule import ExplanationItem, Schedule
@@ -121,24 +122,49 @@ def previous_version(out_dir: str | Path, plan: Plan, required: bool = False) ->
     return previous
 
 
+def leave_ranges(plan: Plan) -> dict[str, list[tuple[date, date]]]:
+    """Each staff member's leave in `plan`, as (first, last) dates."""
+    return {p.id: [(lv.start, lv.end) for lv in p.leave] for p in plan.staff}
+
+
 def activity_calendar(plan: Plan, warnings: list[str] | None = None) -> list[Occurrence]:
     """The plan's activity occurrences, in date order, without scheduling anything."""
     return occurrences(plan, warnings)
 
 
 def write_outputs(
-    schedule: Schedule, out_dir: str | Path, options: ExportOptions | None = None
+    schedule: Schedule,
+    out_dir: str | Path,
+    options: ExportOptions | None = None,
+    changes: list[Change] | None = None,
 ) -> list[Path]:
     """Write schedule.json and every export into `out_dir` as one version: all of them, or
-    on failure none (the folder keeps its last good version). Returns the files written."""
+    on failure none (the folder keeps its last good version). `changes` (default: against
+    the schedule now in the folder) become changes.csv. Returns the files written."""
     from scheduler.export import export_all
+
+    if changes is None:
+        changes = task_changes(_installed_schedule(Path(out_dir), schedule.plan), schedule)
 
     def build(folder: Path) -> list[Path]:
         written = export_all(schedule, folder, options or ExportOptions())
+        write_changes_csv(changes, folder / "changes.csv")
         write_text(folder / "schedule.json", schedule.to_json())
-        return [*written, folder / "schedule.json"]
+        return [*written, folder / "changes.csv", folder / "schedule.json"]
 
     return write_version(Path(out_dir), build)
+
+
+def _installed_schedule(out_dir: Path, plan_name: str) -> Schedule | None:
+    """The schedule of this plan now in `out_dir` (None when there is none or unreadable)."""
+    path = out_dir / "schedule.json"
+    if not path.is_file():
+        return None
+    try:
+        found = Schedule.read(path)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return found if found.plan == plan_name else None
 
 
 def write_infeasible(schedule: Schedule, out_dir: str | Path) -> Path | None:

@@ -21,6 +21,7 @@ import click
 from scheduler import api, version
 from scheduler.baseline import Baseline
 from scheduler.errors import BadInput
+from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
 from scheduler.schedule import Schedule
 from scheduler.summary import occurrence_table, schedule_summary, template_steps, template_table
@@ -253,9 +254,18 @@ def _schedule_into(
         if api.write_infeasible(schedule, out_dir) is None:
             click.echo(f"{out_dir}/schedule.json was left as it was.", err=True)
         return NO_SCHEDULE
-    api.write_outputs(schedule, out_dir, options)
+    previous = baseline.schedule if baseline else None
+    changes = task_changes(previous, schedule, api.leave_ranges(loaded))
+    api.write_outputs(schedule, out_dir, options, changes)
     click.echo(schedule_summary(schedule))
-    click.echo(f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html)")
+    if baseline is not None:
+        click.echo(f"Changed against the previous version: {len(changes)} task(s)")
+        if changes:
+            click.echo(changes_by_person(changes, schedule))
+    click.echo(
+        f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
+        "changes.csv)"
+    )
     return LATE if schedule.late_tasks else OK
 
 

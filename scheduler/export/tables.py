@@ -35,6 +35,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.atomic import write_bytes
+from scheduler.export.cells import neutralise
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 
 # (key, English header, Chinese header): the columns of schedule.csv and of the Tasks sheet.
@@ -56,7 +57,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("strict", "strict", "硬截止"),
 )
 DATE_KEYS = frozenset({"start", "end", "due"})
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Medium-light colours, distinct from each other, from the late red and from the grey and
 # yellow used for non-working days and live windows; black text stays readable on them.
@@ -193,13 +193,6 @@ def off_days(schedule: Schedule, working_days: Iterable[date] = ()) -> OffDays:
     """The non-working days: from `working_days`, else from the schedule's own plan calendar."""
     given = list(working_days) or list(getattr(schedule, "working_days", None) or ())
     return OffDays(given)
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell made safe against spreadsheet formula injection (other values unchanged)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 # ---------------------------------------------------------------- rows
