@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, note
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 from property_settings import SEED_NOTE, property_test
 
@@ -18,6 +18,7 @@ from scheduler.core import (
     solve,
 )
 from scheduler.core.greedy import serial_schedule
+from scheduler.core.windows import earliest_starts, early_floor
 
 
 def brute_force_lateness(problem: Problem) -> int | None:
@@ -63,7 +64,7 @@ def brute_force_lateness(problem: Problem) -> int | None:
         last_start = problem.horizon - task.duration
         if task.deadline is not None:
             last_start = min(last_start, task.deadline - task.duration)
-        for s in range(task.release, last_start + 1):
+        for s in range(task.release or 0, last_start + 1):
             for r in task.resources:
                 cap = problem.resources[r].capacity
                 span = range(s, s + task.duration)
@@ -133,6 +134,56 @@ def test_solver_matches_brute_force(problem):
         assert result.status == OPTIMAL
         assert result.objectives["late"] == expected
         assert sum(result.lateness) == expected
+
+
+@st.composite
+def far_problems(draw) -> Problem:
+    """Problems whose tasks mostly have no release and are due near the end of a long
+    horizon: the model then starts them no earlier than windows.early_floor."""
+    horizon = draw(st.integers(26, 30))
+    gaps = draw(st.lists(st.integers(1, 2), min_size=horizon, max_size=horizon))
+    times = tuple(sum(gaps[: i + 1]) for i in range(horizon))
+    leave = draw(st.sampled_from([(), ((horizon - 8, horizon - 6),), ((3, 5),)]))
+    resources = (Resource("r0", 1, leave), Resource("r1", draw(st.sampled_from([1, 2]))))
+    tasks = []
+    for i in range(draw(st.integers(2, 4))):
+        allowed = tuple(draw(st.sampled_from([[0], [0], [1], [0, 1]])))
+        capacity = min(resources[r].capacity for r in allowed)
+        tasks.append(
+            Task(
+                f"t{i}",
+                draw(st.sampled_from([1, 1, 2])),
+                allowed,
+                demand=draw(st.integers(1, capacity)),
+                release=draw(st.sampled_from([None, None, horizon - 9])),
+                deadline=draw(st.one_of(st.none(), st.integers(horizon - 6, horizon))),
+                due=draw(st.sampled_from([None, times[-8], times[-5], times[-5]])),
+            )
+        )
+    precedences = []
+    for succ in range(1, len(tasks)):
+        if draw(st.booleans()):
+            scale = draw(st.sampled_from([Scale.PERIODS, Scale.TIME]))
+            precedences.append(Precedence(succ - 1, succ, draw(st.integers(0, 2)), scale))
+    return Problem(tuple(tasks), resources, tuple(precedences), horizon, times)
+
+
+@property_test(local=30, ci=120, shrink=True)
+@given(far_problems())
+def test_the_early_floor_keeps_the_least_lateness(problem):
+    """Cutting away the periods before the early floor keeps the proven least lateness
+    (and the existence of a schedule) of enumeration over the whole horizon."""
+    note(SEED_NOTE)
+    floor = early_floor(problem, earliest_starts(problem))
+    event("floor above 0" if floor > 0 else "floor 0")
+    expected = brute_force_lateness(problem)
+    result = solve(problem, effort=4, time_limit=60)
+    if expected is None:
+        assert result.status == INFEASIBLE
+    else:
+        assert result.status == OPTIMAL
+        assert result.objectives["late"] == expected
+        assert min(result.starts) >= floor
 
 
 def test_conflict_names_the_leave_the_deadline_and_the_release():

@@ -17,7 +17,15 @@ a safety net: a run it cuts short says so (`Result.cut_short`), since such a res
 differ between runs.
 
 A serial list-scheduling heuristic (`greedy.py`) gives the first solution; when it has no
-lateness at all, that is already the optimum of the first objective.
+lateness at all, that is already the optimum of the first objective. When it is late or
+misses a deadline, CP-SAT first searches the *near part* (`windows.near_part`: every task
+within a margin of its due dates), small and quick, whose schedules are schedules of the
+whole; the whole problem is then solved from the best of them, which proves or improves it.
+The result is never worse than that first schedule.
+
+The model's windows are cut soundly at both ends: below by `windows.early_floor` (no best
+schedule needs a task to start earlier; the working calendar reaches years back), above by
+the late window.
 
 Lateness needs the time label of a task's last period, an element constraint whose size is
 the task's end window. To keep it small the first solve caps each task's last period at
@@ -42,8 +50,10 @@ from scheduler.core.problem import Problem, Scale
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 from scheduler.core.windows import (
     earliest_starts,
+    early_floor,
     late_caps,
     latest_starts,
+    near_part,
     pinned_part,
     preferred_starts,
 )
@@ -55,6 +65,8 @@ DELAY = "delay"
 
 DEFAULT_EFFORT = 20.0
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
+NEAR_SHARE = 0.2  # of the effort, at most, for first schedules near the due dates
+NEAR_MARGINS = (20, 60, 180)  # periods before its preferred start a task may start there
 CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
 
 
@@ -75,16 +87,20 @@ def solve(
     """
     clock = _Budget(effort, time_limit)
     start = _greedy_start(problem)
+    if start is None or start.objectives[LATE] > 0:
+        start = _near_start(problem, start, clock, workers)
     if start is not None and start.objectives[LATE] == 0:
         first, window = start, late_window  # no lateness at all: nothing can be better
     else:
         first, window = _least_lateness(problem, start, late_window, clock, workers)
     if start is not None and (
-        not first.has_solution or start.objectives[LATE] < first.objectives[LATE]
+        not first.has_solution or start.objectives[LATE] <= first.objectives[LATE]
     ):
-        # Never worse than the heuristic: its schedule keeps every hard constraint.
+        # Never worse than the first schedule (it keeps every hard constraint), and kept
+        # where CP-SAT finds no better one: it lies near the due dates.
+        proven = first.status == OPTIMAL and first.objectives[LATE] == start.objectives[LATE]
         bound = min(first.bounds.get(LATE, 0), start.objectives[LATE])
-        first = replace(start, status=FEASIBLE, bounds={LATE: max(0, bound)})
+        first = replace(start, status=OPTIMAL if proven else FEASIBLE, bounds={LATE: max(0, bound)})
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
         return clock.stamp(Result(INFEASIBLE, conflict=conflict))
@@ -114,6 +130,32 @@ def _least_lateness(
             window = first.objectives[LATE]  # the optimum under this window is the true one
         else:
             return first, window
+
+
+def _near_start(
+    problem: Problem, start: Result | None, clock: _Budget, workers: int
+) -> Result | None:
+    """The better of `start` and the schedules CP-SAT finds when every task stays near its
+    due dates (`near_part`, margins widening while its share of the effort lasts).
+
+    Where the heuristic misses a due date or a deadline, the whole problem's windows reach
+    far back (the working calendar covers years) and CP-SAT may find nothing in a small
+    effort; the near part is small, and each of its schedules is one of the whole."""
+    best = start
+    budget = clock.spent + clock.effort * NEAR_SHARE
+    for margin in NEAR_MARGINS:
+        limit = min(budget, clock.effort) - clock.spent
+        if limit < 0.01 or clock.out_of_time():
+            break
+        found = _solve_lateness(near_part(problem, margin), margin, clock, workers, best, limit)
+        if found.has_solution and (best is None or found.objectives[LATE] < best.objectives[LATE]):
+            late = found.objectives[LATE]
+            best = replace(found, status=OPTIMAL if late == 0 else FEASIBLE, bounds={LATE: 0})
+        if best is not None and best.objectives[LATE] == 0:
+            break
+        if margin >= problem.horizon:
+            break
+    return best
 
 
 def _overshoot(problem: Problem, solution: Result) -> int:
@@ -468,7 +510,11 @@ def _status(code: int) -> str:
 
 
 def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]]:
+    """Each task's first and last start in the model: the early floor and the late caps
+    cut away only periods that some best schedule does not need."""
     est = earliest_starts(problem)
+    floor = early_floor(problem, est)
+    est = [max(e, floor) for e in est]
     lst = latest_starts(problem, late_caps(problem, est, window))
     return est, lst
 
@@ -509,7 +555,12 @@ def _feasibility(problem: Problem, clock: _Budget, workers: int) -> str:
 
 
 def _solve_lateness(
-    problem: Problem, window: int | None, clock: _Budget, workers: int, hint: Result | None
+    problem: Problem,
+    window: int | None,
+    clock: _Budget,
+    workers: int,
+    hint: Result | None,
+    limit: float | None = None,
 ) -> Result:
     est, lst = _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
@@ -519,8 +570,10 @@ def _solve_lateness(
     built.model.Minimize(lateness)
     if hint is not None:
         built.add_hint(hint)
-    reserve = clock.effort * (POLISH_SHARE + (CHANGE_SHARE if _has_previous(problem) else 0))
-    code, solver = clock.run(built.model, clock.remaining() - reserve, workers)
+    if limit is None:
+        reserve = clock.effort * (POLISH_SHARE + (CHANGE_SHARE if _has_previous(problem) else 0))
+        limit = clock.remaining() - reserve
+    code, solver = clock.run(built.model, limit, workers)
     status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
         return Result(status)

@@ -120,6 +120,39 @@ def preferred_starts(problem: Problem) -> list[int | None]:
     return preferred
 
 
+def early_floor(problem: Problem, est: list[int]) -> int:
+    """A period before which no task needs to start: some best schedule (least lateness,
+    least change, least delay) starts every task at or after it.
+
+    Mirror of `late_caps`. Let Y be the earliest of the anchored tasks' earliest starts,
+    the unanchored tasks' preferred starts and the previous starts. Only unanchored tasks
+    start before Y, none of them late, and each can be pushed later, towards its preferred
+    start, one at a time in the order of their ends, latest first, on the same resource:
+    its old place stays free (everything pushed before it ended after it began), no
+    successor or due date is broken, and no objective grows. Once no task can be pushed,
+    every one starting before Y is held by a chain of successors, tasks on its resource
+    (gaps shorter than the longest task) and unavailable ranges reaching Y, and that chain
+    is no longer than the slack below.
+    """
+    tasks = problem.tasks
+    if not tasks:
+        return 0
+    flags = anchored(problem)
+    preferred = preferred_starts(problem)
+    marks = [est[i] if flags[i] else preferred[i] for i in range(len(tasks))]
+    marks += [t.previous[0] for t in tasks if t.previous and t.previous[0] is not None]
+    ranges = sum(len(r.unavailable) for r in problem.resources)
+    longest = max(t.duration for t in tasks)
+    slack = (
+        2 * sum(t.duration for t in tasks)
+        + sum(max(0, p.delay) for p in problem.precedences)
+        + sum(b - a for r in problem.resources for a, b in r.unavailable)
+        + (2 * len(tasks) + ranges + 1) * (longest - 1)
+        + 1
+    )
+    return max(0, min(marks) - slack)
+
+
 def late_caps(problem: Problem, est: list[int], window: int | None) -> dict[int, int]:
     """The last period each task may end in under a late window (none without a window).
 
@@ -192,3 +225,19 @@ def pinned_part(problem: Problem) -> Problem:
         ),
         hint={},
     )
+
+
+def near_part(problem: Problem, margin: int) -> Problem:
+    """`problem` with every unanchored task released at most `margin` periods before its
+    preferred start.
+
+    A smaller search space around the due dates: each of its schedules is a schedule of
+    the whole problem (it only adds releases), so it gives quick first schedules, but its
+    optimum proves nothing about the whole.
+    """
+    preferred = preferred_starts(problem)
+    tasks = tuple(
+        task if at is None else dataclasses.replace(task, release=max(0, at - margin))
+        for task, at in zip(problem.tasks, preferred, strict=True)
+    )
+    return dataclasses.replace(problem, tasks=tasks, hint={})
