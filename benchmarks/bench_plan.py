@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 from scheduler import api, core
-from scheduler.compiler import compile_plan
 from scheduler.export.gantt_html import write_html
 from scheduler.export.gantt_png import write_png
 from scheduler.export.ics import write_calendars
 from scheduler.export.tables import write_csv, write_xlsx
-from scheduler.summary import text_table
+from scheduler.planning.adapter import compile_plan
+from scheduler.terminal import text_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,22 +11,22 @@ The CLI is a thin layer over these functions.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from scheduler import core
-from scheduler.atomic import write_text
-from scheduler.baseline import Baseline
-from scheduler.compiler import Compiled, compile_plan, to_schedule
 from scheduler.errors import BadInput
-from scheduler.expand import Occurrence, occurrences
-from scheduler.explain import explain_lateness
+from scheduler.expansion.expand import Occurrence, occurrences
 from scheduler.export.changes import Change, task_changes, write_changes_csv
-from scheduler.loading import load_plan
-from scheduler.model import Plan
+from scheduler.export.options import ExportOptions
+from scheduler.plan.loading import load_plan
+from scheduler.plan.model import Plan
+from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
+from scheduler.planning.baseline import Baseline
+from scheduler.planning.explain import explain_lateness
 from scheduler.schedule import ExplanationItem, Schedule
-from scheduler.version import write_version
+from scheduler.versions.atomic import write_text
+from scheduler.versions.folder import write_version
 
 __all__ = [
     "ExportOptions",
@@ -41,15 +41,6 @@ __all__ = [
 DEFAULT_EFFORT = core.DEFAULT_EFFORT
 DEFAULT_TIME_LIMIT = 600.0
 DEFAULT_WORKERS = 2
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How the exports are written (FORMAT.md section 6)."""
-
-    event_time: tuple[time, time] | None = None  # timed events instead of all-day ones
-    alarm: bool = True  # a reminder the working day before each task
-    today: date | None = None  # a "today" line on the Gantt chart
 
 
 def make_schedule(

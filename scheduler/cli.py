@@ -18,13 +18,14 @@ from typing import Any
 
 import click
 
-from scheduler import api, version
-from scheduler.baseline import Baseline
+from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
+from scheduler.planning.baseline import Baseline
 from scheduler.schedule import Schedule
-from scheduler.summary import occurrence_table, schedule_summary, template_steps, template_table
+from scheduler.terminal import occurrence_table, schedule_summary, template_steps, template_table
+from scheduler.versions import folder as version
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
@@ -274,7 +275,7 @@ def _schedule_into(
 @_exits_cleanly
 def validate(plan_file: Path) -> int:
     """Check the plan and its templates; schedule nothing."""
-    from scheduler.compiler import compile_plan
+    from scheduler.planning.adapter import compile_plan
 
     loaded = _load(plan_file)
     compiled = compile_plan(loaded)
@@ -311,7 +312,7 @@ def calendar(plan_file: Path) -> int:
 @_exits_cleanly
 def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
     """List the activity templates, or show one template's steps."""
-    from scheduler.loading import available_templates, load_template
+    from scheduler.plan.loading import available_templates, load_template
 
     found = available_templates(dirs)
     if template_id is None:

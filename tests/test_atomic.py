@@ -1,4 +1,4 @@
-"""Atomic writes (scheduler/atomic.py) and FORMAT.md section 6: "a version is written whole
+"""Atomic writes (scheduler/versions/atomic.py) and FORMAT.md section 6: "a version is written whole
 or not at all", "a run that exits 2 or 3 adds no version".
 
 A write goes through a temporary file in the same folder and a rename, so a reader sees the
@@ -24,7 +24,7 @@ import pytest
 from conftest import crash_report, invoke_cli
 
 import scheduler
-from scheduler import atomic
+from scheduler.versions import atomic
 
 # The folder the child processes import `scheduler` from: the same code as this process.
 ENGINE_ROOT = Path(scheduler.__file__).resolve().parents[1]
@@ -178,7 +178,7 @@ REWRITER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[1])
-    from scheduler.atomic import write_bytes
+    from scheduler.versions.atomic import write_bytes
     target = sys.argv[2]
     a = b"A" * (3 << 20)
     b = b"B" * (5 << 20) + b"\\n"
@@ -249,7 +249,7 @@ KILLED_INSIDE = textwrap.dedent(
     """
     import os, sys, time
     sys.path.insert(0, sys.argv[1])
-    from scheduler.atomic import write_bytes
+    from scheduler.versions.atomic import write_bytes
 
     def stop_here(fd):  # the new data is written, not yet in place: wait to be killed
         print("inside", flush=True)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from scheduler.festivals import FESTIVAL_KEYS, festival_date, festival_dates
-from scheduler.model import CalendarSettings, Offset
-from scheduler.workcal import WorkCalendar, provisional_years
+from scheduler.plan.model import CalendarSettings, Offset
+from scheduler.workdays.calendar import WorkCalendar, provisional_years
+from scheduler.workdays.festivals import FESTIVAL_KEYS, festival_date, festival_dates
 
 CN = CalendarSettings()
 

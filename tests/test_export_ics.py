@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from scheduler.atomic import write_bytes
 from scheduler.export.ics import CalendarStateError, activity_uid, task_uid, write_calendars
 from scheduler.schedule import ActivityWindow, Person, Schedule, ScheduledTask
+from scheduler.versions.atomic import write_bytes
 
 GOLDEN = Path(__file__).parent / "golden" / "ics" / "team.ics"
 STAMP = datetime(2027, 9, 1, 8, 0, tzinfo=UTC)

@@ -16,9 +16,14 @@ import yaml
 from conftest import CONFORMANCE_DIR, conformance_param, require_conformance
 
 from scheduler.errors import BadInput
-from scheduler.loading import available_templates, bundled_templates_dir, load_plan, load_template
-from scheduler.model import After, CalendarSettings, LocalText, Offset
-from scheduler.templatefile import parse_after, parse_offset
+from scheduler.plan.loading import (
+    available_templates,
+    bundled_templates_dir,
+    load_plan,
+    load_template,
+)
+from scheduler.plan.model import After, CalendarSettings, LocalText, Offset
+from scheduler.plan.templates import parse_after, parse_offset
 
 TEMPLATE: dict[str, Any] = {
     "id": "promo",
@@ -450,7 +455,7 @@ def test_repeat_and_festival_activities(tmp_path):
 
 
 def test_except_leaves_dates_of_a_series_out(tmp_path):
-    from scheduler.expand import occurrences
+    from scheduler.expansion.expand import occurrences
 
     plan = edit(PLAN, "activities", [
         {"template": "promo", "repeat": "FREQ=WEEKLY;BYDAY=FR",
@@ -492,7 +497,7 @@ def test_except_leaves_dates_of_a_series_out(tmp_path):
     ],
 )
 def test_bad_except_dates_are_reported(tmp_path, activity, parts):
-    from scheduler.expand import occurrences
+    from scheduler.expansion.expand import occurrences
 
     path = write(tmp_path, plan=edit(PLAN, "activities", [activity]))
     with pytest.raises(BadInput) as raised:

@@ -23,7 +23,7 @@ from conftest import crash_report, invoke_cli
 from test_atomic import PLAN, files_in, write_plan
 
 import scheduler
-from scheduler import version
+from scheduler.versions import folder as version
 
 ENGINE_ROOT = Path(scheduler.__file__).resolve().parents[1]
 MOVED = PLAN.replace("2026-03-20", "2026-03-25")
@@ -67,7 +67,7 @@ def run_child(script: str, *args: str) -> subprocess.CompletedProcess:
 # leave it: no cleanup) at its N-th rename while installing the new version.
 KILLED_WHILE_INSTALLING = """
     import os, sys
-    from scheduler import version
+    from scheduler.versions import folder as version
     from scheduler.cli import main
     limit, count, real = int(sys.argv[1]), [0], os.replace
     def replace(src, dst):
@@ -158,7 +158,7 @@ def test_a_second_run_waits_for_the_first_and_says_so(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
             import sys, time
-            from scheduler import version
+            from scheduler.versions import folder as version
             with version.folder_lock(sys.argv[1], wait=False, on_wait=lambda: None):
                 print("holding", flush=True)
                 time.sleep(2)

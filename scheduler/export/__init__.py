@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from scheduler.export.options import ExportOptions
 from scheduler.schedule import Schedule
-
-if TYPE_CHECKING:
-    from scheduler.api import ExportOptions
 
 
 def export_all(schedule: Schedule, out_dir: Path, options: ExportOptions) -> list[Path]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scheduler.atomic import write_bytes
 from scheduler.export.cells import neutralise
 from scheduler.schedule import Schedule, ScheduledTask
+from scheduler.versions.atomic import write_bytes
 
 COLUMNS = (
     "task",

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from scheduler.atomic import write_text
 from scheduler.export.gantt_common import Row, chart_rows, split_at_due, words
 from scheduler.export.tables import (
     LATE_COLOUR,
@@ -32,6 +31,7 @@ from scheduler.export.tables import (
     worked_days,
 )
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
+from scheduler.versions.atomic import write_text
 
 LABEL_PX = 300
 ZOOMS = (("year", 3), ("month", 20), ("week", 40))

@@ -18,13 +18,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from scheduler.atomic import write_bytes
 from scheduler.export.gantt_common import words
 from scheduler.export.gantt_fonts import cjk_font_family, has_cjk
 from scheduler.export.gantt_overview import overview_figure
 from scheduler.export.gantt_tasks import task_figure
 from scheduler.export.tables import OffDays, day_span, off_days
 from scheduler.schedule import Schedule
+from scheduler.versions.atomic import write_bytes
 
 DPI = 100
 COMPRESS_LEVEL = 3  # zlib: 1 fastest .. 9 smallest

@@ -61,8 +61,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
 
-from scheduler.atomic import write_bytes
 from scheduler.schedule import Schedule, ScheduledTask
+from scheduler.versions.atomic import write_bytes
 
 CALENDAR_FOLDER = "calendar"
 TEAM_FILE = "team.ics"

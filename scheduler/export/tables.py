@@ -34,9 +34,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.atomic import write_bytes
 from scheduler.export.cells import neutralise
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
+from scheduler.versions.atomic import write_bytes
 
 # (key, English header, Chinese header): the columns of schedule.csv and of the Tasks sheet.
 COLUMNS: tuple[tuple[str, str, str], ...] = (

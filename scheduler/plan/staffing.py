@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from scheduler.errors import Problems
-from scheduler.fields import close_matches
-from scheduler.model import ActivitySpec, StaffMember, Step, Template
+from scheduler.plan.fields import close_matches
+from scheduler.plan.model import ActivitySpec, StaffMember, Step, Template
 
 
 def works_for(person: StaffMember, store: str | None) -> bool:

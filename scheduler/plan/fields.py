@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from scheduler.errors import Problems
-from scheduler.model import LocalText
+from scheduler.plan.model import LocalText
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 SNAKE_CASE_EXPECTED = "snake_case: a-z, 0-9 and _, starting with a letter"

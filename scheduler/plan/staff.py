@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from scheduler.fields import Fields, one_of
-from scheduler.model import Leave, StaffMember, Store
+from scheduler.plan.fields import Fields, one_of
+from scheduler.plan.model import Leave, StaffMember, Store
 
 STORE_FIELDS = ("id", "name")
 STAFF_FIELDS = ("id", "name", "email", "roles", "capacity", "leave", "stores")

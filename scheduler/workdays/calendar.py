@@ -14,7 +14,7 @@ from functools import cache
 
 import holidays
 
-from scheduler.model import CalendarSettings, Offset
+from scheduler.plan.model import CalendarSettings, Offset
 
 
 @cache

@@ -14,9 +14,9 @@ import networkx as nx
 from dateutil.rrule import rrulestr
 
 from scheduler.errors import Problems
-from scheduler.festivals import festival_dates
-from scheduler.model import ActivitySpec, Plan, Template
-from scheduler.workcal import WorkCalendar
+from scheduler.plan.model import ActivitySpec, Plan, Template
+from scheduler.workdays.calendar import WorkCalendar
+from scheduler.workdays.festivals import festival_dates
 
 
 @dataclass(frozen=True)

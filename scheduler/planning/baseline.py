@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from scheduler.model import StaffMember
+from scheduler.plan.model import StaffMember
 from scheduler.schedule import Schedule, ScheduledTask
-from scheduler.workcal import WorkCalendar
+from scheduler.workdays.calendar import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from datetime import timedelta
 
 import networkx as nx
 
-from scheduler.baseline import Baseline, Split, split_tasks
 from scheduler.core import Precedence, Problem, Resource, Result, Scale, Task
 from scheduler.errors import Problems
-from scheduler.expand import Occurrence, calendar_span, occurrences, task_graph
-from scheduler.model import Leave, Plan, StaffMember
+from scheduler.expansion.expand import Occurrence, calendar_span, occurrences, task_graph
+from scheduler.plan.model import Leave, Plan, StaffMember
+from scheduler.planning.baseline import Baseline, Split, split_tasks
 from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
-from scheduler.workcal import WorkCalendar, provisional_years
+from scheduler.workdays.calendar import WorkCalendar, provisional_years
 
 
 @dataclass

@@ -6,8 +6,8 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 
-from scheduler.expand import Occurrence
-from scheduler.model import Template
+from scheduler.expansion.expand import Occurrence
+from scheduler.plan.model import Template
 from scheduler.schedule import Schedule
 
 

@@ -1,6 +1,6 @@
 """One version of an output folder, written whole or not at all (FORMAT.md section 6).
 
-Each file is written atomically on its own (`atomic.py`), but a version is many files:
+Each file is written atomically on its own (`versions/atomic.py`), but a version is many files:
 schedule.json, the calendars, the tables and the charts must always belong to the same
 run. `write_version` stages the new version in a hidden folder beside them, then commits:
 
@@ -30,7 +30,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from scheduler.atomic import write_text
+from scheduler.versions.atomic import write_text
 
 STAGING = ".promo-staging"
 BACKUP = ".promo-backup"
@@ -137,5 +137,5 @@ def _finish(out_dir: Path) -> None:
     shutil.rmtree(out_dir / BACKUP, ignore_errors=True)
     shutil.rmtree(out_dir / STAGING, ignore_errors=True)
     for folder in (out_dir, *(out_dir / name for name in STATE_FOLDERS)):
-        for stale in folder.glob(".*.tmp"):  # atomic.py's temporary files of a killed run
+        for stale in folder.glob(".*.tmp"):  # versions/atomic.py's temporary files of a killed run
             stale.unlink(missing_ok=True)

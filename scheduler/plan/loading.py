@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from scheduler.errors import BadInput, InputProblem, Problems
-from scheduler.fields import Fields, close_matches, one_of
-from scheduler.model import (
+from scheduler.plan.activities import read_activities
+from scheduler.plan.fields import Fields, close_matches, one_of
+from scheduler.plan.model import (
     LANGUAGES,
     WEEKDAYS,
     ActivitySpec,
@@ -31,11 +32,10 @@ from scheduler.model import (
     Plan,
     Template,
 )
-from scheduler.planactivities import read_activities
-from scheduler.planstaff import read_staff, read_stores
-from scheduler.staffing import check_staffing
-from scheduler.templatefile import load_template, read_template
-from scheduler.yamlfile import read_mapping
+from scheduler.plan.staff import read_staff, read_stores
+from scheduler.plan.staffing import check_staffing
+from scheduler.plan.templates import load_template, read_template
+from scheduler.plan.yamlfile import read_mapping
 
 __all__ = ["available_templates", "bundled_templates_dir", "load_plan", "load_template"]
 
@@ -54,7 +54,7 @@ def bundled_templates_dir() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, NotADirectoryError):
         pass
-    return Path(__file__).resolve().parents[1] / "templates" / "activities"
+    return Path(__file__).resolve().parents[2] / "templates" / "activities"
 
 
 def available_templates(extra_dirs: Sequence[Path] = ()) -> dict[str, Path]:

@@ -15,9 +15,9 @@ from typing import Any
 import networkx as nx
 
 from scheduler.errors import InputProblem, Problems
-from scheduler.fields import Fields, join_path, one_of, written
-from scheduler.model import KINDS, After, LocalText, Offset, Step, Template
-from scheduler.yamlfile import read_mapping
+from scheduler.plan.fields import Fields, join_path, one_of, written
+from scheduler.plan.model import KINDS, After, LocalText, Offset, Step, Template
+from scheduler.plan.yamlfile import read_mapping
 
 TEMPLATE_FIELDS = ("id", "name", "kind", "live_days", "steps")
 STEP_FIELDS = ("id", "name", "role", "duration", "load", "after", "earliest", "due", "strict")

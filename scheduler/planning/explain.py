@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduler.compiler import Compiled
 from scheduler.core.windows import earliest_starts
+from scheduler.planning.adapter import Compiled
 from scheduler.schedule import ExplanationItem, Schedule, ScheduledTask
 
 

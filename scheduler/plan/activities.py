@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 from dateutil.rrule import rrulestr
 
-from scheduler.festivals import FESTIVAL_KEYS
-from scheduler.fields import Fields, one_of, written
-from scheduler.model import ActivitySpec, StaffMember
-from scheduler.planstaff import check_store
-from scheduler.staffing import works_for
+from scheduler.plan.fields import Fields, one_of, written
+from scheduler.plan.model import ActivitySpec, StaffMember
+from scheduler.plan.staff import check_store
+from scheduler.plan.staffing import works_for
+from scheduler.workdays.festivals import FESTIVAL_KEYS
 
 ACTIVITY_FIELDS = (
     "id", "template", "start", "end", "live_days", "repeat",

@@ -1,6 +1,6 @@
 """The plan model: what a plan file and its activity templates say, as plain data.
 
-No I/O and no validation here: `scheduler.loading` builds these from YAML after checking
+No I/O and no validation here: `scheduler.plan.loading` builds these from YAML after checking
 them, so code that receives a `Plan` can trust every field.
 """
 

@@ -1,0 +1,1 @@
+"""Expansion: a plan's activities become dated occurrences, and occurrences a task graph."""

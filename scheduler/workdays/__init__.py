@@ -1,0 +1,1 @@
+"""The working calendar (working days, make-up days, offsets) and festival dates."""
