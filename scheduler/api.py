@@ -10,14 +10,16 @@ The CLI is a thin layer over these functions.
 
 from __future__ import annotations
 
+import json
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from scheduler import core
 from scheduler.errors import BadInput
 from scheduler.expansion.expand import Occurrence, occurrences
 from scheduler.export.changes import Change, task_changes, write_changes_csv
+from scheduler.export.ics import calendar_states
 from scheduler.export.options import ExportOptions
 from scheduler.plan.loading import load_plan
 from scheduler.plan.model import Plan
@@ -25,8 +27,10 @@ from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.explain import explain_lateness
 from scheduler.schedule import ExplanationItem, Schedule
+from scheduler.versions import history
 from scheduler.versions.atomic import write_text
 from scheduler.versions.folder import write_version
+from scheduler.versions.history import Run
 
 __all__ = [
     "ExportOptions",
@@ -34,6 +38,11 @@ __all__ = [
     "load_plan",
     "make_schedule",
     "previous_version",
+    "restore",
+    "run_of",
+    "version_changes",
+    "version_schedule",
+    "versions",
     "write_infeasible",
     "write_outputs",
 ]
@@ -128,22 +137,131 @@ def write_outputs(
     out_dir: str | Path,
     options: ExportOptions | None = None,
     changes: list[Change] | None = None,
+    run: Run | None = None,
 ) -> list[Path]:
     """Write schedule.json and every export into `out_dir` as one version: all of them, or
-    on failure none (the folder keeps its last good version). `changes` (default: against
-    the schedule now in the folder) become changes.csv. Returns the files written."""
+    on failure none (the folder keeps its last good version), and add it to the folder's
+    history.sqlite. `changes` (default: against the schedule now in the folder) become
+    changes.csv; `run` says which command wrote it (default: `export`). Returns the files
+    written."""
     from scheduler.export import export_all
 
+    out_dir = Path(out_dir)
+    options = options or ExportOptions()
     if changes is None:
-        changes = task_changes(_installed_schedule(Path(out_dir), schedule.plan), schedule)
+        changes = task_changes(_installed_schedule(out_dir, schedule.plan), schedule)
 
     def build(folder: Path) -> list[Path]:
-        written = export_all(schedule, folder, options or ExportOptions())
+        written = export_all(schedule, folder, options)
         write_changes_csv(changes, folder / "changes.csv")
-        write_text(folder / "schedule.json", schedule.to_json())
+        text = schedule.to_json()
+        write_text(folder / "schedule.json", text)
+        entry = _history_entry(schedule, text, folder, options, changes, run or Run("export"))
+        history.append(out_dir / history.HISTORY, folder / history.HISTORY, entry)
         return [*written, folder / "changes.csv", folder / "schedule.json"]
 
-    return write_version(Path(out_dir), build)
+    return write_version(out_dir, build)
+
+
+def run_of(command: str, plan: Plan, today: date | None = None) -> Run:
+    """What `history.sqlite` keeps of a `plan` or `replan` run: the plan file's text and
+    the text of every template it uses."""
+    return Run(
+        command,
+        str(plan.source),
+        _text_of(plan.source),
+        {
+            template_id: (str(template.source), _text_of(template.source) or "")
+            for template_id, template in sorted(plan.templates.items())
+        },
+        today.isoformat() if today else None,
+    )
+
+
+def versions(out_dir: str | Path) -> list[history.Version]:
+    """The versions written to `out_dir`, oldest first (HistoryError: none kept there)."""
+    return history.versions(Path(out_dir) / history.HISTORY)
+
+
+def version_schedule(out_dir: str | Path, number: int) -> Schedule:
+    """The schedule that version `number` of `out_dir` wrote."""
+    text = history.schedule_json(Path(out_dir) / history.HISTORY, number)
+    return Schedule.from_dict(json.loads(text))
+
+
+def version_changes(out_dir: str | Path, first: int, second: int) -> list[Change]:
+    """What changed from version `first` to version `second` of `out_dir`."""
+    return task_changes(version_schedule(out_dir, first), version_schedule(out_dir, second))
+
+
+def restore(out_dir: str | Path, number: int) -> tuple[Schedule, list[Change]]:
+    """Write version `number` of `out_dir` again, as a new version, exported against the
+    latest (FORMAT.md section 6): returns its schedule and what changed against the latest."""
+    out_dir = Path(out_dir)
+    path = out_dir / history.HISTORY
+    schedule = version_schedule(out_dir, number)
+    options = _options_from(history.options_of(path, number))
+    latest = history.versions(path)[-1].number
+    changes = task_changes(version_schedule(out_dir, latest), schedule)
+    schedule.generated = _now()
+    write_outputs(schedule, out_dir, options, changes, history.run_of(path, number))
+    return schedule, changes
+
+
+def _history_entry(
+    schedule: Schedule,
+    text: str,
+    folder: Path,
+    options: ExportOptions,
+    changes: list[Change],
+    run: Run,
+) -> history.Entry:
+    kinds = [c.change for c in changes]
+    return history.Entry(
+        run=run,
+        written=_now().isoformat(),
+        plan=schedule.plan,
+        status=schedule.status,
+        late_days=schedule.late_days,
+        tasks=len(schedule.tasks),
+        counts={
+            "moved": sum("moved" in k for k in kinds),
+            "reassigned": sum("reassigned" in k for k in kinds),
+            "added": kinds.count("added"),
+            "cancelled": kinds.count("cancelled"),
+        },
+        options=_options_json(options),
+        schedule_json=text,
+        events=[history.EventState(*e) for e in calendar_states(folder, schedule.plan)],
+    )
+
+
+def _options_json(options: ExportOptions) -> dict:
+    return {
+        "event_time": [t.strftime("%H:%M") for t in options.event_time]
+        if options.event_time
+        else None,
+        "alarm": options.alarm,
+        "today": options.today.isoformat() if options.today else None,
+    }
+
+
+def _options_from(data: dict) -> ExportOptions:
+    event_time = data.get("event_time")
+    today = data.get("today")
+    return ExportOptions(
+        event_time=tuple(time.fromisoformat(t) for t in event_time) if event_time else None,
+        alarm=bool(data.get("alarm", True)),
+        today=date.fromisoformat(today[:10]) if today else None,
+    )
+
+
+def _text_of(path: Path) -> str | None:
+    """A plan or template file's text (None for one that is not text, e.g. a workbook)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _installed_schedule(out_dir: Path, plan_name: str) -> Schedule | None:

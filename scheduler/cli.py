@@ -24,8 +24,15 @@ from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
 from scheduler.planning.baseline import Baseline
 from scheduler.schedule import Schedule
-from scheduler.terminal import occurrence_table, schedule_summary, template_steps, template_table
+from scheduler.terminal import (
+    occurrence_table,
+    schedule_summary,
+    template_steps,
+    template_table,
+    version_table,
+)
 from scheduler.versions import folder as version
+from scheduler.versions.history import HistoryError, Run
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
@@ -51,6 +58,9 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         except version.FolderBusy as busy:
             click.echo(str(busy), err=True)
             code = BUSY
+        except HistoryError as bad:
+            click.echo(str(bad), err=True)
+            code = BAD_INPUT
         except CalendarStateError as bad:
             click.echo(
                 f"{bad.path}: {bad.problem} (remove it to start the calendars anew)", err=True
@@ -196,7 +206,8 @@ def plan(
     with _holding(out_dir, no_wait):
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
-        return _schedule_into(loaded, out_dir, baseline, search, _options(**export))
+        run = api.run_of("plan", loaded)
+        return _schedule_into(loaded, out_dir, baseline, search, _options(**export), run)
 
 
 @main.command()
@@ -237,11 +248,17 @@ def replan(
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
-        return _schedule_into(loaded, out_dir, baseline, search, options)
+        run = api.run_of("replan", loaded, today.date())
+        return _schedule_into(loaded, out_dir, baseline, search, options, run)
 
 
 def _schedule_into(
-    loaded, out_dir: Path, baseline: Baseline | None, search: dict, options: api.ExportOptions
+    loaded,
+    out_dir: Path,
+    baseline: Baseline | None,
+    search: dict,
+    options: api.ExportOptions,
+    run: Run,
 ) -> int:
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
     schedule = api.make_schedule(loaded, baseline=baseline, **search)
@@ -257,7 +274,7 @@ def _schedule_into(
         return NO_SCHEDULE
     previous = baseline.schedule if baseline else None
     changes = task_changes(previous, schedule, api.leave_ranges(loaded))
-    api.write_outputs(schedule, out_dir, options, changes)
+    api.write_outputs(schedule, out_dir, options, changes, run)
     click.echo(schedule_summary(schedule))
     if baseline is not None:
         click.echo(f"Changed against the previous version: {len(changes)} task(s)")
@@ -344,6 +361,61 @@ def export(schedule_file: str, out_dir: Path, no_wait: bool, **export) -> int:
     with _holding(out_dir, no_wait):
         api.write_outputs(schedule, out_dir, _options(**export))
     click.echo(f"Wrote the exports of {schedule_file} to {out_dir}/")
+    return OK
+
+
+folder_argument = click.argument(
+    "out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path)
+)
+
+
+@main.command()
+@folder_argument
+@_exits_cleanly
+def history(out_dir: Path) -> int:
+    """The versions written to DIR, oldest first."""
+    click.echo(version_table(api.versions(out_dir)))
+    return OK
+
+
+@main.command()
+@folder_argument
+@click.argument("first", metavar="[A", type=int, required=False)
+@click.argument("second", metavar="[B]]", type=int, required=False)
+@_exits_cleanly
+def diff(out_dir: Path, first: int | None, second: int | None) -> int:
+    """What changed from version A to version B of DIR (default: the last two; with A
+    only, from A to the latest)."""
+    numbers = [v.number for v in api.versions(out_dir)]
+    if first is None:
+        if len(numbers) < 2:
+            click.echo(f"{out_dir}: only {len(numbers)} version(s), nothing to compare", err=True)
+            return BAD_INPUT
+        first, second = numbers[-2], numbers[-1]
+    elif second is None:
+        second = numbers[-1]
+    changes = api.version_changes(out_dir, first, second)
+    click.echo(f"Version {first} -> {second}: {len(changes)} task(s) changed")
+    if changes:
+        click.echo(changes_by_person(changes, api.version_schedule(out_dir, second)))
+    return OK
+
+
+@main.command()
+@folder_argument
+@click.argument("number", metavar="N", type=int)
+@no_wait_option
+@_exits_cleanly
+def restore(out_dir: Path, number: int, no_wait: bool) -> int:
+    """Write version N of DIR again, as a new version (calendars follow it back)."""
+    if not out_dir.is_dir():
+        raise HistoryError(f"{out_dir}: no such folder")
+    with _holding(out_dir, no_wait):
+        schedule, changes = api.restore(out_dir, number)
+    latest = api.versions(out_dir)[-1].number
+    click.echo(f"Restored version {number} as version {latest}: {len(changes)} task(s) changed")
+    if changes:
+        click.echo(changes_by_person(changes, schedule))
     return OK
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from scheduler.expansion.expand import Occurrence
 from scheduler.plan.model import Template
 from scheduler.schedule import Schedule
+from scheduler.versions.history import Version
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -103,3 +104,28 @@ def template_steps(template: Template) -> str:
     head += f"live {template.live_days} day(s)) from {template.source}"
     table = text_table(["step", "role", "days", "load%", "after", "earliest", "due", "name"], rows)
     return f"{head}\n{table}"
+
+
+def version_table(versions: Sequence[Version]) -> str:
+    """What `history` prints: one row per version of a folder."""
+    rows = [
+        (
+            v.number,
+            v.written.replace("+00:00", "Z"),
+            v.command
+            + (f" {v.restored_from}" if v.restored_from else "")
+            + (f" --today {v.today}" if v.today else ""),
+            v.plan,
+            v.status,
+            v.late_days,
+            v.tasks,
+            v.moved,
+            v.reassigned,
+            v.added,
+            v.cancelled,
+        )
+        for v in versions
+    ]
+    headers = ("version", "written (UTC)", "command", "plan", "status", "late days", "tasks",
+               "moved", "reassigned", "added", "cancelled")  # fmt: skip
+    return text_table(headers, rows)

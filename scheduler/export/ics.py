@@ -255,6 +255,24 @@ def write_calendars(
     return [team_path, activities_path, *(folder / f"{owner}.ics" for owner in owners)]
 
 
+def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, str]]:
+    """Each event of the plan's calendar files under `out_dir`: (file, UID, SEQUENCE,
+    STATUS, hash of its properties but DTSTAMP and SEQUENCE), sorted by file and UID."""
+    folder = Path(out_dir) / CALENDAR_FOLDER
+    found = []
+    for path in sorted(folder.glob("*.ics")) if folder.is_dir() else []:
+        try:
+            state = _read_state(path, plan) or {}
+        except CalendarStateError:
+            continue  # not ours
+        name = f"{CALENDAR_FOLDER}/{path.name}"
+        for uid, old in sorted(state.items()):
+            status = str(old.event.get("STATUS", "CONFIRMED")).upper()
+            digest = hashlib.sha256(old.content).hexdigest()
+            found.append((name, uid, old.sequence, status, digest))
+    return found
+
+
 # --- what each event says -------------------------------------------------------------------
 
 

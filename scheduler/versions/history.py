@@ -1,0 +1,290 @@
+"""Every version written to an output folder, kept in `history.sqlite` (FORMAT.md section 6).
+
+One row per version (a `plan`, `replan`, `restore` or `export` run that succeeded): when,
+which command, the plan file's text and the templates it used, the schedule, the export
+options, what changed against the version before, and the export state (each event's UID,
+SEQUENCE, status and content hash, per calendar file).
+
+The database is written like every other file of a version: the run copies the folder's
+database into its staging folder, appends its version there and the copy is installed with
+the rest (`versions.folder`), so history.sqlite always agrees with the files beside it.
+Plain `sqlite3`, WAL journal, a schema version in `meta`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HISTORY = "history.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE versions (
+    number INTEGER PRIMARY KEY,
+    written TEXT NOT NULL,          -- ISO 8601, UTC
+    command TEXT NOT NULL,          -- plan, replan, restore or export
+    plan TEXT NOT NULL,             -- the plan's name
+    plan_file TEXT,                 -- the plan file as given on the command line
+    plan_text TEXT,                 -- its text (none for `export`)
+    today TEXT,                     -- replan --today
+    restored_from INTEGER,          -- restore N
+    status TEXT NOT NULL,
+    late_days INTEGER NOT NULL,
+    tasks INTEGER NOT NULL,
+    moved INTEGER NOT NULL,
+    reassigned INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    cancelled INTEGER NOT NULL,
+    options TEXT NOT NULL,          -- the export options, JSON
+    schedule TEXT NOT NULL          -- schedule.json as written
+);
+CREATE TABLE templates (
+    version INTEGER NOT NULL REFERENCES versions(number),
+    id TEXT NOT NULL,
+    file TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (version, id)
+);
+CREATE TABLE events (
+    version INTEGER NOT NULL REFERENCES versions(number),
+    file TEXT NOT NULL,             -- e.g. calendar/team.ics
+    uid TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    status TEXT NOT NULL,           -- CONFIRMED, TENTATIVE, CANCELLED, ...
+    content_hash TEXT NOT NULL,     -- its properties but DTSTAMP and SEQUENCE
+    PRIMARY KEY (version, file, uid)
+);
+"""
+
+
+class HistoryError(ValueError):
+    """history.sqlite is missing, from a newer schema, or has no such version."""
+
+
+@dataclass(frozen=True)
+class EventState:
+    """One event of one calendar file as a version wrote it."""
+
+    file: str
+    uid: str
+    sequence: int
+    status: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a run knows about itself: the command and the plan it was given."""
+
+    command: str
+    plan_file: str | None = None
+    plan_text: str | None = None
+    templates: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (file, text)
+    today: str | None = None
+    restored_from: int | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version's row, without its large texts."""
+
+    number: int
+    written: str
+    command: str
+    plan: str
+    plan_file: str | None
+    today: str | None
+    restored_from: int | None
+    status: str
+    late_days: int
+    tasks: int
+    moved: int
+    reassigned: int
+    added: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a run adds: its `Run`, the schedule it wrote and what came of it."""
+
+    run: Run
+    written: str
+    plan: str
+    status: str
+    late_days: int
+    tasks: int
+    counts: dict[str, int]  # moved, reassigned, added, cancelled
+    options: dict
+    schedule_json: str
+    events: list[EventState]
+
+
+def append(previous: Path, staged: Path, entry: Entry) -> int:
+    """Copy the history at `previous` (when there is one) to `staged` and add `entry` to it
+    as the next version; returns its number."""
+    staged.unlink(missing_ok=True)
+    with _connect(staged) as target:
+        if previous.is_file():
+            with _connect(previous, read_only=True) as source:
+                _check_schema(source, previous)
+                source.backup(target)
+        else:
+            target.executescript(_SCHEMA)
+            target.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        target.execute("PRAGMA journal_mode=WAL")
+        number = _add(target, entry)
+        target.commit()
+        target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for leftover in (
+        staged.with_name(staged.name + "-wal"),
+        staged.with_name(staged.name + "-shm"),
+    ):
+        leftover.unlink(missing_ok=True)  # checkpointed: nothing in them
+    return number
+
+
+def versions(path: Path) -> list[Version]:
+    """Every version in the history at `path`, oldest first."""
+    with _reading(path) as db:
+        rows = db.execute(
+            "SELECT number, written, command, plan, plan_file, today, restored_from, status, "
+            "late_days, tasks, moved, reassigned, added, cancelled FROM versions ORDER BY number"
+        ).fetchall()
+    return [Version(*row) for row in rows]
+
+
+def schedule_json(path: Path, number: int) -> str:
+    """The schedule.json text that version `number` wrote."""
+    return _one(path, number, "schedule")
+
+
+def options_of(path: Path, number: int) -> dict:
+    """The export options version `number` was written with."""
+    return json.loads(_one(path, number, "options"))
+
+
+def run_of(path: Path, number: int) -> Run:
+    """The plan file text and templates of version `number`, as a `restore` run of it."""
+    with _reading(path) as db:
+        row = db.execute(
+            "SELECT plan_file, plan_text, today FROM versions WHERE number = ?", (number,)
+        ).fetchone()
+        if row is None:
+            raise HistoryError(_no_version(path, number))
+        templates = {
+            template_id: (file, text)
+            for template_id, file, text in db.execute(
+                "SELECT id, file, text FROM templates WHERE version = ? ORDER BY id", (number,)
+            )
+        }
+    plan_file, plan_text, today = row
+    return Run("restore", plan_file, plan_text, templates, today, restored_from=number)
+
+
+def event_states(path: Path, number: int) -> list[EventState]:
+    """The export state version `number` left: every event of every calendar file."""
+    with _reading(path) as db:
+        if db.execute("SELECT 1 FROM versions WHERE number = ?", (number,)).fetchone() is None:
+            raise HistoryError(_no_version(path, number))
+        rows = db.execute(
+            "SELECT file, uid, sequence, status, content_hash FROM events WHERE version = ? "
+            "ORDER BY file, uid",
+            (number,),
+        ).fetchall()
+    return [EventState(*row) for row in rows]
+
+
+def _add(db: sqlite3.Connection, entry: Entry) -> int:
+    (last,) = db.execute("SELECT COALESCE(MAX(number), 0) FROM versions").fetchone()
+    number = last + 1
+    run, counts = entry.run, entry.counts
+    db.execute(
+        "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            number,
+            entry.written,
+            run.command,
+            entry.plan,
+            run.plan_file,
+            run.plan_text,
+            run.today,
+            run.restored_from,
+            entry.status,
+            entry.late_days,
+            entry.tasks,
+            counts.get("moved", 0),
+            counts.get("reassigned", 0),
+            counts.get("added", 0),
+            counts.get("cancelled", 0),
+            json.dumps(entry.options, sort_keys=True),
+            entry.schedule_json,
+        ),
+    )
+    db.executemany(
+        "INSERT INTO templates VALUES (?, ?, ?, ?)",
+        [(number, tid, file, text) for tid, (file, text) in sorted(run.templates.items())],
+    )
+    db.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+        [(number, e.file, e.uid, e.sequence, e.status, e.content_hash) for e in entry.events],
+    )
+    return number
+
+
+def _one(path: Path, number: int, column: str) -> str:
+    with _reading(path) as db:
+        row = db.execute(f"SELECT {column} FROM versions WHERE number = ?", (number,)).fetchone()
+    if row is None:
+        raise HistoryError(_no_version(path, number))
+    return row[0]
+
+
+def _no_version(path: Path, number: int) -> str:
+    return f"{path}: no version {number} (run `promo-scheduler history {path.parent}`)"
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection]:
+    if not path.is_file():
+        raise HistoryError(f"{path}: no history here (no plan, replan or export wrote this folder)")
+    with _connect(path, read_only=True) as db:
+        _check_schema(db, path)
+        yield db
+
+
+@contextlib.contextmanager
+def _connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    try:
+        if read_only:  # an installed history is never changed, only replaced whole
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        else:
+            db = sqlite3.connect(path)
+    except sqlite3.Error as error:
+        raise HistoryError(f"{path}: cannot open the history ({error})") from error
+    try:
+        yield db
+    except sqlite3.DatabaseError as error:
+        raise HistoryError(f"{path}: not a readable history ({error})") from error
+    finally:
+        db.close()
+
+
+def _check_schema(db: sqlite3.Connection, path: Path) -> None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise HistoryError(f"{path}: not a promo-scheduler history ({error})") from error
+    if row is None or not row[0].isdigit():
+        raise HistoryError(f"{path}: not a promo-scheduler history (no schema version)")
+    if int(row[0]) > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path}: schema version {row[0]} is newer than this program's {SCHEMA_VERSION} "
+            "(upgrade promo-scheduler)"
+        )
