@@ -12,9 +12,11 @@ id (a date, the assignee, Python's hash) changes them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -112,3 +114,47 @@ def test_yearly_example_is_one_answer_across_processes_and_load(tmp_path):
     with cpu_load():
         run_plan(YEARLY, tmp_path / "b", "12")
     assert_same(tmp_path / "a", tmp_path / "b")
+
+
+def over_constrained(folder: Path) -> Path:
+    """The quickstart with its only designer on leave for most of April: tasks are late and
+    a small effort stops the search before it proves an optimum, so the deterministic work
+    limit, not the clock, decides where it stops."""
+    text = QUICKSTART.read_text(encoding="utf-8")
+    leave = "{from: 2026-04-22, to: 2026-04-23}"
+    assert leave in text
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "over.yaml"
+    path.write_text(text.replace(leave, "{from: 2026-04-08, to: 2026-04-17}"), encoding="utf-8")
+    return path
+
+
+def test_an_over_constrained_plan_is_one_answer_across_processes_and_load(tmp_path):
+    plan = over_constrained(tmp_path / "plan")
+    run_plan(plan, tmp_path / "a", "5", "--effort", "3")
+    with cpu_load():
+        run_plan(plan, tmp_path / "b", "6", "--effort", "3")
+    run_plan(plan, tmp_path / "c", "7", "--effort", "3")
+    schedule = json.loads((tmp_path / "a" / "schedule.json").read_text(encoding="utf-8"))
+    assert schedule["status"] == "feasible" and any(t["late_days"] for t in schedule["tasks"])
+    assert_same(tmp_path / "a", tmp_path / "b")
+    assert_same(tmp_path / "a", tmp_path / "c")
+
+
+def test_a_replan_is_one_answer_across_processes_and_load(tmp_path):
+    """The same changed plan re-planned from the same previous version and --today."""
+    base = tmp_path / "base"
+    run_plan(QUICKSTART, base, "8", "--effort", "3")
+    plan = over_constrained(tmp_path / "plan")
+    folders = []
+    for n, seed in enumerate(("9", "10")):
+        folder = tmp_path / f"r{n}"
+        shutil.copytree(base, folder)
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        command = [sys.executable, "-m", "scheduler", "replan", str(plan), "--out", str(folder)]
+        command += ["--today", "2026-04-01", "--effort", "3"]
+        with cpu_load() if n else contextlib.nullcontext():
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode in (0, 4), done.stdout + done.stderr
+        folders.append(folder)
+    assert_same(*folders)
