@@ -240,6 +240,27 @@ def test_greedy_respects_capacity_and_precedence():
     assert starts[2] >= starts[0] + 2 + 1
 
 
+def test_greedy_keeps_a_pinned_task_where_it_is():
+    """Work under way (a fixed start) keeps its place even when a more urgent task could
+    take it first: the greedy schedule is then still a schedule (regression: the greedy slid
+    the pinned task, and the solver returned that broken schedule as its start)."""
+    problem = Problem(
+        tasks=(
+            Task("urgent", 2, (0,), release=0, due=2),
+            Task("pinned", 2, (0,), fixed_start=1, fixed_resource=0),
+        ),
+        resources=(Resource("r0", 1),),
+        horizon=10,
+    )
+    starts, chosen = serial_schedule(problem)
+    assert starts[1] == 1 and chosen[1] == 0
+    assert starts[0] >= 3  # not over the pinned task
+    result = solve(problem, effort=2)
+    assert result.status == OPTIMAL
+    assert result.starts[1] == 1
+    assert result.starts[0] >= 3 and result.objectives["late"] == sum(result.lateness) > 0
+
+
 def test_problem_rejects_a_demand_above_capacity():
     with pytest.raises(ValueError, match="exceeds the capacity"):
         Problem((Task("a", 1, (0,), demand=2),), (Resource("r", 1),), horizon=3)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.core.check import violations
 from scheduler.core.greedy import serial_schedule
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
@@ -522,7 +523,7 @@ def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]
 def _greedy_start(problem: Problem) -> Result | None:
     """The serial heuristic's schedule as a result, when it keeps every deadline."""
     found = serial_schedule(problem)
-    if found is None:
+    if found is None or violations(problem, *found):
         return None
     starts, resources = found
     late = []

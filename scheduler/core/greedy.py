@@ -4,8 +4,9 @@ Tasks are placed one at a time, the most urgent eligible one first (urgency: the
 start that still meets its own due and its successors' dues), each at the earliest start
 where one of its resources has the capacity for its whole duration (an unanchored task:
 at the latest such start before its preferred one, see windows.preferred_starts).
-The result obeys the precedences, releases and resource limits; deadlines and due dates
-may be missed (CP-SAT repairs that), so it is only a hint.
+Pinned tasks (a fixed start) go first, at their start. The result obeys the precedences,
+releases, pins and resource limits; deadlines and due dates may be missed (CP-SAT repairs
+that), so it is only a hint until `check.violations` finds it keeps every hard constraint.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
         preds[p.succ].append(p)
         succs[p.pred].append(p)
     waiting = [len(preds[i]) for i in range(len(tasks))]
-    priority = urgency(problem)
+    # Pinned tasks (work under way) first: their place is not for others to take.
+    priority = [
+        (0 if t.fixed_start is not None else 1, u)
+        for t, u in zip(tasks, urgency(problem), strict=True)
+    ]
     preferred = preferred_starts(problem)
     ready = [(priority[i], i) for i in range(len(tasks)) if waiting[i] == 0]
     heapq.heapify(ready)
@@ -70,6 +75,11 @@ def _place(
     best = None
     for r in sorted(allowed, key=lambda r: sum(usage[r]) / problem.resources[r].capacity):
         start = None
+        if task.fixed_start is not None:  # pinned: there or nowhere
+            fits = task.fixed_start + task.duration <= problem.horizon
+            if fits and _fits(problem, i, r, task.fixed_start, usage) is None:
+                best = best or (0, task.fixed_start, r)
+            continue
         if preferred is not None and preferred >= earliest:
             start = _latest_fit(problem, i, r, earliest, preferred, usage)
         if start is None:

@@ -36,6 +36,7 @@ class Compiled:
     leave_blocks: dict[str, list[list[Leave]]] = field(default_factory=dict)  # per person
     warnings: list[str] = field(default_factory=list)
     split: Split = field(default_factory=Split)  # re-planning: finished and under-way tasks
+    departed: list[Person] = field(default_factory=list)  # earlier staff no longer in the plan
 
 
 def compile_plan(plan: Plan, baseline: Baseline | None = None) -> Compiled:
@@ -130,9 +131,11 @@ def compile_plan(plan: Plan, baseline: Baseline | None = None) -> Compiled:
         horizon=len(calendar),
         times=tuple(d.toordinal() for d in calendar.days),
     )
+    departed = [p for p in (baseline.schedule.staff if baseline else []) if p.id not in staff_ids]
     return Compiled(
-        plan, calendar, found, graph, problem, task_ids, staff_ids, leave_blocks, warnings, split
-    )
+        plan, calendar, found, graph, problem, task_ids, staff_ids, leave_blocks, warnings,
+        split, departed,
+    )  # fmt: skip
 
 
 def _releases_after_finished(graph: nx.DiGraph, split: Split, calendar: WorkCalendar) -> dict:
@@ -260,7 +263,8 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
             )
             for o in compiled.occurrences
         ],
-        staff=[Person(p.id, p.name, p.roles, p.email, p.capacity) for p in plan.staff],
+        staff=[Person(p.id, p.name, p.roles, p.email, p.capacity) for p in plan.staff]
+        + [p for p in compiled.departed if any(t.assignee == p.id for t in tasks)],
         explanation=[ExplanationItem(t, describe_term(compiled, t)) for t in result.conflict],
         warnings=list(compiled.warnings),
         language=plan.language,
