@@ -9,6 +9,7 @@ not hide the mistakes after it.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from scheduler.errors import Problems
+from scheduler.errors import VALUE_LIMIT, Problems, shorten
 from scheduler.plan.model import LocalText
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -28,7 +29,11 @@ _MISSING = object()
 
 
 def written(value: Any) -> str:
-    """`value` the way a user wrote it in YAML: `true`, `2026-03-20`, `[a, b]`, `null`."""
+    """`value` the way a user wrote it in YAML: `true`, `2026-03-20`, `[a, b]`, `null`.
+
+    A list or mapping is written in flow style on one line; of a big one only the start
+    (what a message shows, see `scheduler.errors.VALUE_LIMIT`) is written.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -36,9 +41,29 @@ def written(value: Any) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, dict)):
-        flow = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=math.inf)
+        flow = yaml.safe_dump(
+            _start_of(value), default_flow_style=True, allow_unicode=True, width=math.inf
+        )
         return flow.strip()
     return str(value)
+
+
+def _start_of(value: Any, depth: int = 0) -> Any:
+    """As much of `value` as a message can show: texts cut short and on one line (as
+    `shorten` writes them), lists and mappings cut short."""
+    if isinstance(value, str):
+        return shorten(value, VALUE_LIMIT)
+    if isinstance(value, list):
+        if depth > 3:
+            return ["..."]
+        items = [_start_of(item, depth + 1) for item in value[: VALUE_LIMIT // 4]]
+        return items + (["..."] if len(value) > len(items) else [])
+    if isinstance(value, dict):
+        if depth > 3:
+            return {"...": "..."}
+        first = itertools.islice(value.items(), VALUE_LIMIT // 4)
+        return {_start_of(k, depth + 1): _start_of(v, depth + 1) for k, v in first}
+    return value
 
 
 def close_matches(word: Any, choices: Sequence[str]) -> list[str]:

@@ -32,7 +32,7 @@ from scheduler.plan.model import (
     Plan,
     Template,
 )
-from scheduler.plan.staff import read_staff, read_stores
+from scheduler.plan.staff import read_roles, read_staff, read_stores
 from scheduler.plan.staffing import check_staffing
 from scheduler.plan.templates import load_template, read_template
 from scheduler.plan.yamlfile import read_mapping
@@ -41,7 +41,7 @@ __all__ = ["available_templates", "bundled_templates_dir", "load_plan", "load_te
 
 PLAN_FIELDS = (
     "name", "timezone", "start", "end", "language", "templates",
-    "calendar", "stores", "staff", "activities",
+    "calendar", "stores", "roles", "staff", "activities",
 )  # fmt: skip
 CALENDAR_FIELDS = ("workdays", "holidays", "closed", "open")
 
@@ -102,6 +102,7 @@ def _plan(fields: Fields, path: Path) -> Plan:
     calendar = _calendar(fields)
     stores = read_stores(fields)
     store_ids = [s.id for s in stores] if fields.data.get("stores") is not None else None
+    roles = read_roles(fields)
     staff = read_staff(fields, store_ids)
     return Plan(
         name=name,
@@ -116,6 +117,7 @@ def _plan(fields: Fields, path: Path) -> Plan:
         calendar=calendar,
         stores=stores,
         template_dirs=template_dirs,
+        roles=roles,
     )
 
 

@@ -118,6 +118,14 @@ class Store:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A role key with its display name, from the plan's optional `roles` list."""
+
+    id: str
+    name: LocalText | None = None  # None: outputs show the key
+
+
+@dataclass(frozen=True)
 class ActivitySpec:
     """One entry of the plan's `activities` list, before it is expanded into occurrences."""
 
@@ -151,7 +159,14 @@ class Plan:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     stores: tuple[Store, ...] = ()
     template_dirs: tuple[Path, ...] = ()
+    roles: tuple[Role, ...] = ()  # the optional `roles` list: display names of role keys
 
     def person(self, staff_id: str) -> StaffMember:
         """The staff member with this id."""
         return next(p for p in self.staff if p.id == staff_id)
+
+    def role_name(self, role: str, language: str | None = None) -> str:
+        """The display name of role key `role` in `language` (default: the plan's), or the
+        key itself when the plan's `roles` list gives it no name (FORMAT.md section 4)."""
+        named = next((r.name for r in self.roles if r.id == role and r.name), None)
+        return named.get(language or self.language) if named else role

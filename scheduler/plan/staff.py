@@ -1,4 +1,4 @@
-"""The `stores` and `staff` sections of a plan file (FORMAT.md section 4)."""
+"""The `stores`, `roles` and `staff` sections of a plan file (FORMAT.md section 4)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from scheduler.plan.fields import Fields, one_of
-from scheduler.plan.model import Leave, StaffMember, Store
+from scheduler.plan.model import Leave, Role, StaffMember, Store
 
 STORE_FIELDS = ("id", "name")
+ROLE_FIELDS = ("id", "name")
 STAFF_FIELDS = ("id", "name", "email", "roles", "capacity", "leave", "stores")
 LEAVE_FIELDS = ("from", "to")
 
@@ -23,6 +24,22 @@ def read_stores(fields: Fields) -> tuple[Store, ...]:
             stores.append((section.path, Store(store_id, section.text("name") or store_id)))
     check_unique(fields, [(where, store.id) for where, store in stores])
     return tuple(store for _, store in stores)
+
+
+def read_roles(fields: Fields) -> tuple[Role, ...]:
+    """The plan's optional `roles` list: role keys with their names, keys unique.
+
+    `roles: [{id: design, name: {en: Design, zh: 美工}}]`; a role without a name keeps
+    its key in the outputs.
+    """
+    roles = []
+    for section in fields.mappings("roles", False, "a list of {id, name: {en, zh}}"):
+        section.only(ROLE_FIELDS)
+        key = section.text("id", required=True, what="a role key, e.g. design")
+        if key is not None:
+            roles.append((section.path, Role(key, section.local_text("name"))))
+    check_unique(fields, [(where, role.id) for where, role in roles])
+    return tuple(role for _, role in roles)
 
 
 def read_staff(fields: Fields, store_ids: list[str] | None) -> tuple[StaffMember, ...]:

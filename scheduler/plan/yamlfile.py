@@ -4,6 +4,10 @@ A safe loader (no Python objects) that differs from `yaml.safe_load` in two ways
 would want: a date that does not exist (`2026-02-30`) stays the text it was, so the
 validator can report it as a bad date instead of the loader crashing, and a key written
 twice in one mapping is a mistake (plain YAML silently keeps the last one).
+
+Hostile files are mistakes too, never a crash: a file above `MAX_FILE_BYTES`, lists and
+mappings nested deeper than `MAX_DEPTH`, and characters YAML does not allow (a NUL byte)
+are each reported with their line.
 """
 
 from __future__ import annotations
@@ -14,14 +18,35 @@ from typing import Any
 import yaml
 
 from scheduler.errors import InputProblem
+from scheduler.plan.fields import written
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a plan or template file; a year's plan is ~20 kB
+MAX_DEPTH = 64  # levels of nested lists and mappings; a plan needs about five
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    """Lists and mappings nested deeper than MAX_DEPTH."""
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps impossible dates as text and records duplicate keys."""
+    """SafeLoader that keeps impossible dates as text, records duplicate keys and refuses
+    nesting deeper than MAX_DEPTH (PyYAML's composer recurses once per level)."""
 
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []  # (line, key)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """One node, as PyYAML composes it, within MAX_DEPTH levels."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(problem=f"nested more than {MAX_DEPTH} levels", problem_mark=mark)
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self.depth -= 1
 
 
 def _timestamp(loader: _Loader, node: yaml.Node) -> Any:
@@ -56,6 +81,11 @@ def read_yaml(path: Path, label: str) -> tuple[Any, list[InputProblem]]:
     or parsed; duplicate keys are reported while the data is still returned.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            megabytes = f"{size / 1024 / 1024:.0f} MB"
+            expected = f"a file of at most {MAX_FILE_BYTES // 1024 // 1024} MB"
+            return None, [InputProblem(label, "", megabytes, "file too large", expected)]
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return None, [InputProblem(label, "", None, "file not found")]
@@ -79,24 +109,29 @@ def read_mapping(path: Path, label: str, expected: str) -> tuple[dict | None, li
     if data is None and not problems:
         problems.append(InputProblem(label, "", None, "empty file", expected))
     elif data is not None:
-        problems.append(InputProblem(label, "", _short(data), "not a mapping", expected))
+        problems.append(InputProblem(label, "", written(data), "not a mapping", expected))
     return None, problems
-
-
-def _short(data: Any) -> str:
-    text = str(data)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_yaml(text: str, label: str) -> tuple[Any, list[InputProblem]]:
     """The data in YAML `text` and its syntax mistakes (`line N`), as `read_yaml`."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here, before parsing
+    except yaml.reader.ReaderError as error:
+        return None, [_character_problem(label, text, error)]
     try:
         data = loader.get_single_data()
+    except _TooDeep as error:
+        where = f"line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        expected = f"at most {MAX_DEPTH} levels of lists and mappings"
+        return None, [InputProblem(label, where, None, "nested too deeply", expected)]
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(label, error)]
     except yaml.YAMLError as error:
         return None, [InputProblem(label, "", None, f"not valid YAML ({error})")]
+    except RecursionError:  # MAX_DEPTH keeps the composer shallow; this is a safety net
+        expected = f"at most {MAX_DEPTH} levels of lists and mappings"
+        return None, [InputProblem(label, "", None, "nested too deeply", expected)]
     finally:
         loader.dispose()
     problems = [
@@ -104,6 +139,20 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[InputProblem]]:
         for line, key in loader.duplicates
     ]
     return data, problems
+
+
+def _character_problem(label: str, text: str, error: yaml.reader.ReaderError) -> InputProblem:
+    """A character YAML does not allow in a file (NUL and most other control characters)."""
+    line = text.count("\n", 0, max(error.position, 0)) + 1
+    character = chr(error.character) if isinstance(error.character, int) else error.character
+    return InputProblem(
+        label,
+        f"line {line}",
+        character,
+        f"character U+{ord(character):04X} is not allowed in YAML",
+        "printable text: remove the control character, or write it as an escape "
+        'in a double-quoted string ("\\x00")',
+    )
 
 
 def _syntax_problem(label: str, error: yaml.MarkedYAMLError) -> InputProblem:

@@ -1,0 +1,153 @@
+"""Hostile and far-fetched input through the CLI (issue 11, classes 2, 3 and 5).
+
+Far dates and huge numbers, unbounded or broken RRULEs and YAML edge cases are bad input
+(FORMAT.md section 7): exit 2, no traceback, one line per mistake naming the file, the key
+path and the value as written (shortened, on one line), and nothing written: an output
+folder planned before is byte-identical afterwards. A value that is merely irrelevant (a
+leave years before the plan) is no mistake at all. Each case is a small edit of
+examples/quickstart.yaml (or of a copy of a bundled template beside it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, crash_report, invoke_cli
+
+QUICKSTART = (REPO_ROOT / "examples" / "quickstart.yaml").read_text(encoding="utf-8")
+WEEKLY_PROMO = (REPO_ROOT / "templates" / "activities" / "weekly_promo.yaml").read_text(
+    encoding="utf-8"
+)
+WEEKLY = '"FREQ=WEEKLY;BYDAY=FR"'  # the quickstart's activities[0].repeat, as written
+MONTHLY = '"FREQ=MONTHLY;BYMONTHDAY=18"'  # activities[1].repeat
+FIRST_STEP_DUE = "due: start-5wd "  # weekly_promo's steps[0].due
+FIRST_STEP_EARLIEST = "earliest: start-6wd "  # weekly_promo's steps[0].earliest
+
+
+def edited(text: str, *edits: tuple[str, str]) -> str:
+    """`text` with each (old, new) replaced once; every `old` must be there."""
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def plan_file(folder: Path, *edits: tuple[str, str], template: str | None = None) -> Path:
+    """The quickstart plan with `edits`, in `folder`; with `template`, that text is the
+    plan's own `weekly_promo` (in `folder/tpl`, which the plan lists in `templates`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = edited(QUICKSTART, *edits)
+    if template is not None:
+        (folder / "tpl").mkdir(exist_ok=True)
+        (folder / "tpl" / "weekly_promo.yaml").write_text(template, encoding="utf-8")
+        text = edited(
+            text, ("timezone: Asia/Shanghai", "timezone: Asia/Shanghai\ntemplates: [tpl]")
+        )
+    path = folder / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def template_file(plan: Path) -> str:
+    """How messages name the plan's own weekly_promo template."""
+    return str(plan.parent / "tpl" / "weekly_promo.yaml")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (hidden ones too) and its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder holding one version of the quickstart plan."""
+    out = tmp_path_factory.mktemp("planned") / "out"
+    result = invoke_cli(["plan", REPO_ROOT / "examples" / "quickstart.yaml", "--out", out,
+                         "--effort", "1"])  # fmt: skip
+    assert result.exit_code in (0, 4), crash_report(result)
+    return out
+
+
+def assert_bad_input(planned: Path, plan: Path, file: str, path: str, value: str, *parts: str):
+    """`validate` and `plan` of `plan` both exit 2 with exactly one message, which starts
+    `file: path: value: ` (an empty path left out) and holds every one of `parts`;
+    `planned` is left as it was."""
+    before = snapshot(planned)
+    for args in (["validate", plan], ["plan", plan, "--out", planned, "--effort", "1"]):
+        result = invoke_cli(args)
+        assert result.exit_code == 2, crash_report(result)
+        assert "Traceback" not in result.output
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        prefix = ": ".join(part for part in (file, path, value) if part) + ": "
+        assert lines[0].startswith(prefix), lines[0]
+        for part in parts:
+            assert part in lines[0], lines[0]
+        assert result.stdout == ""
+    assert snapshot(planned) == before
+
+
+# --- class 5: YAML edge cases and the messages ----------------------------------------
+
+
+def test_a_nul_byte_is_bad_input_with_its_line(tmp_path, planned):
+    plan = plan_file(tmp_path, ("name: 小山茶铺", "name: 小山\x00茶铺"))
+    line = plan.read_text(encoding="utf-8").split("\x00")[0].count("\n") + 1
+    assert_bad_input(planned, plan, str(plan), f"line {line}", r"\x00", "U+0000 is not allowed")
+
+
+@pytest.mark.parametrize("brackets", [("[", "]"), ("{a: ", "}")], ids=["lists", "mappings"])
+def test_nesting_20000_deep_is_bad_input(tmp_path, planned, brackets):
+    plan = tmp_path / "plan.yaml"
+    opening, closing = brackets
+    plan.write_text(f"name: {opening * 20000}1{closing * 20000}\n", encoding="utf-8")
+    before = snapshot(planned)
+    for args in (["validate", plan], ["plan", plan, "--out", planned]):
+        result = invoke_cli(args)
+        assert result.exit_code == 2, crash_report(result)
+        expected = "nested too deeply (at most 64 levels of lists and mappings)"
+        assert result.stderr == f"{plan}: line 1: {expected}\n"
+    assert snapshot(planned) == before
+
+
+def test_a_50_mb_file_is_bad_input_without_its_value(tmp_path, planned):
+    plan = plan_file(tmp_path, ("title: 会员日", "title: 会员日\n    bogus: " + "x" * 50_000_000))
+    assert_bad_input(planned, plan, str(plan), "", "48 MB", "file too large", "at most 10 MB")
+
+
+def test_a_long_value_is_shortened_and_a_newline_escaped(tmp_path, planned):
+    """Two mistakes, two lines: a 1 MB value cut to 60 characters, a value with line breaks
+    on one line."""
+    broken = '  - {template: daily_deal, festival: qixi, stat: "a\\nb\\u2028c"}\n'
+    plan = plan_file(
+        tmp_path,
+        ("title: 会员日", "title: 会员日\n    bogus: " + "x" * 1_000_000),
+        ("  - id: spring_tea_2026", broken + "  - id: spring_tea_2026"),
+    )
+    result = invoke_cli(["validate", plan])
+    assert result.exit_code == 2, crash_report(result)
+    first, second = result.stderr.splitlines()
+    assert first.startswith(f"{plan}: activities[1].bogus: {'x' * 57}...: unknown field (")
+    assert second.startswith(f"{plan}: activities[2].stat: a\\nb\\u2028c: unknown field (")
+    assert len(first) < 300
+
+
+def test_a_top_level_list_is_shown_as_yaml(tmp_path, planned):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("- 2026-01-01\n- a\n", encoding="utf-8")
+    assert_bad_input(planned, plan, str(plan), "", "[2026-01-01, a]", "not a mapping")
+
+
+def test_a_top_level_roles_list_is_accepted(tmp_path):
+    """FORMAT.md section 4: `roles` names the roles in the plan's languages."""
+    roles = "roles: [{id: design, name: {en: Design, zh: 美工}}, {id: operations}]\n"
+    plan = plan_file(tmp_path, ("activities:\n", roles + "activities:\n"))
+    result = invoke_cli(["validate", plan])
+    assert result.exit_code == 0, crash_report(result)
+
+    from scheduler.api import load_plan
+
+    loaded = load_plan(plan)
+    assert (loaded.role_name("design"), loaded.role_name("design", "en")) == ("美工", "Design")
+    assert loaded.role_name("operations") == "operations"
