@@ -88,6 +88,94 @@ def assert_bad_input(planned: Path, plan: Path, file: str, path: str, value: str
     assert snapshot(planned) == before
 
 
+# --- class 2: far dates and huge numbers -------------------------------------------------
+
+LIVE = "live_days: 10 "  # the quickstart's activities[2].live_days
+ONE_OFF_START = "start: 2026-04-01"  # activities[2].start
+
+PLAN_LIMITS = [
+    ("live_days 1000", (LIVE, "live_days: 1000 "), "activities[2].live_days", "1000",
+     ["out of range", "at most 366 calendar days"]),
+    ("live_days 1e20", (LIVE, "live_days: 1e20 "), "activities[2].live_days", "1e20",
+     ["not an integer", "at most 366"]),
+    ("live_days 10**20", (LIVE, "live_days: 100000000000000000000 "),
+     "activities[2].live_days", "100000000000000000000", ["out of range", "at most 366"]),
+    ("plan start 0001-01-01", ("start: 2026-03-01 ", "start: 0001-01-01 "), "start",
+     "0001-01-01", ["out of range", "a date from 1950-01-01 to 2099-12-31"]),
+    ("plan end in 9999", ("end: 2026-04-30 ", "end: 9999-12-31 "), "end", "9999-12-31",
+     ["out of range", "2099-12-31"]),
+    ("one-off end in 9999", (LIVE, "end: 9999-12-31 "), "activities[2].end", "9999-12-31",
+     ["live window", "at most 366 days"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "value", "parts"),
+    [pytest.param(*case[1:], id=case[0]) for case in PLAN_LIMITS],
+)
+def test_far_dates_and_huge_numbers_in_the_plan(tmp_path, planned, edit, path, value, parts):
+    plan = plan_file(tmp_path, edit)
+    assert_bad_input(planned, plan, str(plan), path, value, *parts)
+
+
+TEMPLATE_LIMITS = [
+    ("offset start-99999d", (FIRST_STEP_EARLIEST, "earliest: start-99999d "),
+     "steps[0].earliest", "start-99999d", ["out of range", "365 for d"]),
+    ("offset start+99999wd", (FIRST_STEP_DUE, "due: start+99999wd "), "steps[0].due",
+     "start+99999wd", ["out of range", "250 for wd"]),
+    ("lag +99999wd", ("after: [selection]\n", 'after: ["selection+99999wd"]\n'),
+     "steps[3].after[0]", "selection+99999wd", ["lag out of range"]),
+    ("duration 1e30", ("duration: 1\n", "duration: 1e30\n"), "steps[0].duration", "1e30",
+     ["not an integer", "at most 250 working days"]),
+    ("duration 10**30", ("duration: 1\n", f"duration: {10**30}\n"), "steps[0].duration",
+     str(10**30), ["out of range", "at most 250 working days"]),
+    ("template live_days 10**8", ("live_days: 3", "live_days: 100000000"), "live_days",
+     "100000000", ["out of range", "366"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "value", "parts"),
+    [pytest.param(*case[1:], id=case[0]) for case in TEMPLATE_LIMITS],
+)
+def test_far_offsets_and_huge_numbers_in_a_template(tmp_path, planned, edit, path, value, parts):
+    plan = plan_file(tmp_path, template=edited(WEEKLY_PROMO, edit))
+    assert_bad_input(planned, plan, template_file(plan), path, value, *parts)
+
+
+def test_a_working_day_offset_beyond_the_calendar_is_bad_input(tmp_path, planned):
+    """Within the limit, but a team working on Sundays only has no 250th working day
+    before the first Friday inside the two years the working calendar spans."""
+    plan = plan_file(
+        tmp_path,
+        ("workdays: [mon, tue, wed, thu, fri]", "workdays: [sun]"),
+        template=edited(WEEKLY_PROMO, (FIRST_STEP_EARLIEST, "earliest: start-250wd ")),
+    )
+    assert_bad_input(
+        planned, plan, template_file(plan), "steps[0].earliest", "start-250wd",
+        "for weekly_promo@2026-03-06", "outside the working calendar",
+    )  # fmt: skip
+
+
+def test_a_leave_years_away_is_irrelevant(tmp_path):
+    plan = plan_file(
+        tmp_path, ("{from: 2026-04-22, to: 2026-04-23}", "{from: 2023-04-22, to: 2023-04-23}")
+    )
+    result = invoke_cli(["validate", plan])
+    assert result.exit_code == 0, crash_report(result)
+    result = invoke_cli(["plan", plan, "--out", tmp_path / "out", "--effort", "1"])
+    assert result.exit_code in (0, 4), crash_report(result)
+    assert (tmp_path / "out" / "schedule.json").is_file()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-25"])
+def test_a_one_off_activity_years_away_is_not_planned(tmp_path, day):
+    plan = plan_file(tmp_path, (ONE_OFF_START, f"start: {day}"))
+    result = invoke_cli(["validate", plan])
+    assert result.exit_code == 0, crash_report(result)
+    assert f"starts {day}, outside the plan" in result.stderr
+
+
 # --- class 5: YAML edge cases and the messages ----------------------------------------
 
 

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 import networkx as nx
 from dateutil.rrule import rrulestr
 
-from scheduler.errors import Problems
+from scheduler.errors import BadInput, Problems
 from scheduler.plan.model import ActivitySpec, Plan, Template
-from scheduler.workdays.calendar import WorkCalendar
+from scheduler.workdays.calendar import OutsideCalendar, WorkCalendar
 from scheduler.workdays.festivals import festival_dates
 
 
@@ -91,8 +91,7 @@ def _check_except_dates(spec: ActivitySpec, starts: set[date], problems: Problem
 def _live_windows(plan: Plan, spec: ActivitySpec, template: Template) -> list[tuple[date, date]]:
     length = spec.live_days or template.live_days
     if spec.start is not None:
-        end = spec.end or spec.start + timedelta(days=length - 1)
-        return [(spec.start, end)]
+        return [(spec.start, spec.end or _plus_days(spec.start, length - 1))]
     if spec.repeat is not None:
         first = datetime.combine(plan.start, datetime.min.time())
         last = datetime.combine(plan.end, datetime.min.time())
@@ -102,7 +101,13 @@ def _live_windows(plan: Plan, spec: ActivitySpec, template: Template) -> list[tu
         starts = festival_dates(spec.festival, plan.start, plan.end)
     else:
         starts = []
-    return [(s, s + timedelta(days=length - 1)) for s in starts]
+    return [(s, _plus_days(s, length - 1)) for s in starts]
+
+
+def _plus_days(day: date, days: int) -> date:
+    """`day` plus `days`, or the last date there is (an activity that far away is outside
+    any plan, and only its start is looked at)."""
+    return day + timedelta(days=days) if (date.max - day).days >= days else date.max
 
 
 def _occurrence_id(spec: ActivitySpec, start: date) -> str:
@@ -114,10 +119,20 @@ def _occurrence_id(spec: ActivitySpec, start: date) -> str:
 
 
 def calendar_span(plan: Plan) -> tuple[date, date]:
-    """The dates the working calendar must cover: preparation before, reviews after."""
-    first = min([plan.start, *(s.start for s in plan.activities if s.start)])
-    last = max([plan.end, *(s.end or s.start for s in plan.activities if s.start)])
-    return first - timedelta(days=730), last + timedelta(days=730)
+    """The dates the working calendar must cover: preparation before, reviews after.
+
+    Two years around the live windows of the activities in the plan (activities starting
+    outside it are not planned and need no calendar).
+    """
+    last = plan.end
+    for spec in plan.activities:
+        template = plan.templates.get(spec.template)
+        length = spec.live_days or (template.live_days if template else 1)
+        if spec.start is None:
+            last = max(last, _plus_days(plan.end, length - 1))
+        elif plan.start <= spec.start <= plan.end:
+            last = max(last, spec.end or _plus_days(spec.start, length - 1))
+    return plan.start - timedelta(days=730), last + timedelta(days=730)
 
 
 def task_graph(plan: Plan, found: list[Occurrence], calendar: WorkCalendar) -> nx.DiGraph:
@@ -125,10 +140,30 @@ def task_graph(plan: Plan, found: list[Occurrence], calendar: WorkCalendar) -> n
 
     Node attributes: occurrence, step, name, role, duration, load, earliest, due, strict,
     owner, store. Edge attributes: lag, unit ("d" or "wd").
+
+    Raises BadInput when a working-day offset leads outside the working calendar (a plan
+    calendar with too few working days for it).
     """
     graph = nx.DiGraph()
+    problems: dict[tuple[str, str], Problems] = {}
     for occ in found:
-        for step in occ.template.steps:
+        for position, step in enumerate(occ.template.steps):
+            dates = {}
+            for key in ("earliest", "due"):
+                offset = getattr(step, key)
+                try:
+                    dates[key] = calendar.resolve(offset, occ.start, occ.end) if offset else None
+                except OutsideCalendar as outside:
+                    where = (str(occ.template.source), f"steps[{position}].{key}")
+                    if where not in problems:
+                        problems[where] = Problems(occ.template.source)
+                        problems[where].add(
+                            where[1],
+                            offset.text,
+                            f"for {occ.id}, {outside}",
+                            "a smaller offset, or more working days in the plan's calendar",
+                        )
+                    dates[key] = None
             graph.add_node(
                 f"{occ.id}/{step.id}",
                 occurrence=occ.id,
@@ -137,10 +172,8 @@ def task_graph(plan: Plan, found: list[Occurrence], calendar: WorkCalendar) -> n
                 role=step.role,
                 duration=step.duration,
                 load=step.load,
-                earliest=calendar.resolve(step.earliest, occ.start, occ.end)
-                if step.earliest
-                else None,
-                due=calendar.resolve(step.due, occ.start, occ.end) if step.due else None,
+                earliest=dates["earliest"],
+                due=dates["due"],
                 strict=step.strict and step.due is not None,
                 owner=occ.spec.owner,
                 store=occ.spec.store,
@@ -153,4 +186,6 @@ def task_graph(plan: Plan, found: list[Occurrence], calendar: WorkCalendar) -> n
                     lag=after.lag,
                     unit=after.unit,
                 )
+    if problems:
+        raise BadInput([p for group in problems.values() for p in group.found])
     return graph

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from dateutil.rrule import rrulestr
 
 from scheduler.plan.fields import Fields, one_of, written
-from scheduler.plan.model import ActivitySpec, StaffMember
+from scheduler.plan.model import MAX_LIVE_DAYS, ActivitySpec, StaffMember
 from scheduler.plan.staff import check_store
 from scheduler.plan.staffing import works_for
 from scheduler.workdays.festivals import FESTIVAL_KEYS
@@ -63,7 +63,7 @@ def _activity(
         id=section.ident("id"),
         start=start,
         end=end,
-        live_days=section.integer("live_days", 1),
+        live_days=section.integer("live_days", 1, MAX_LIVE_DAYS, unit="calendar days"),
         repeat=_repeat(section, plan_start),
         festival=_festival(section),
         title=section.text("title"),
@@ -97,6 +97,14 @@ def _activity_window(section: Fields) -> tuple[date | None, date | None]:
         )
     if start and end and end < start:
         section.add("end", end, f"before start {start}", "end on or after start")
+    elif start and end and (end - start).days >= MAX_LIVE_DAYS:
+        section.add(
+            "end",
+            end,
+            f"a live window of {(end - start).days + 1} days from start {start}",
+            f"a live window of at most {MAX_LIVE_DAYS} days",
+        )
+        end = None
     return start, end
 
 

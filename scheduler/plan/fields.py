@@ -177,9 +177,16 @@ class Fields:
         high: int | None = None,
         default: int | None = None,
         required: bool = False,
+        unit: str = "",
     ) -> int | None:
-        """An integer in low..high (high None: no upper bound); absent gives `default`."""
+        """An integer in low..high (high None: no upper bound); absent gives `default`.
+
+        With a `unit` (`working days`), the expectation reads `an integer >= 1, at most 250
+        working days`: the upper bound is a limit of the tool rather than of the field.
+        """
         expected = f"an integer {low}..{high}" if high is not None else f"an integer >= {low}"
+        if unit and high is not None:
+            expected = f"an integer >= {low}, at most {high} {unit}"
         value = self.raw(key, required, expected)
         if value is _MISSING:
             return default
@@ -201,12 +208,22 @@ class Fields:
             return default
         return value
 
-    def day(self, key: str, required: bool = False) -> date | None:
-        """A date field written YYYY-MM-DD (a date that does not exist is a mistake)."""
+    def day(
+        self, key: str, required: bool = False, within: tuple[date, date] | None = None
+    ) -> date | None:
+        """A date field written YYYY-MM-DD (a date that does not exist is a mistake).
+
+        With `within` (first, last), a date outside that range is a mistake too.
+        """
         value = self.raw(key, required, DATE_EXPECTED)
         if value is _MISSING:
             return None
-        return self.check_date(key, value)
+        day = self.check_date(key, value)
+        if day is not None and within is not None and not within[0] <= day <= within[1]:
+            expected = f"a date from {within[0]} to {within[1]}"
+            self.add(key, value, "out of range", expected)
+            return None
+        return day
 
     def check_date(self, key: str | int, value: Any) -> date | None:
         """`value` (of field or list item `key`) as a date, recording it when it is none."""

@@ -25,7 +25,9 @@ from scheduler.errors import BadInput, InputProblem, Problems
 from scheduler.plan.activities import read_activities
 from scheduler.plan.fields import Fields, close_matches, one_of
 from scheduler.plan.model import (
+    FIRST_DATE,
     LANGUAGES,
+    LAST_DATE,
     WEEKDAYS,
     ActivitySpec,
     CalendarSettings,
@@ -122,9 +124,9 @@ def _plan(fields: Fields, path: Path) -> Plan:
 
 
 def _dates(fields: Fields) -> tuple[date | None, date | None]:
-    """The plan's `start` and `end`, end not before start."""
-    start = fields.day("start", required=True)
-    end = fields.day("end", required=True)
+    """The plan's `start` and `end` within FIRST_DATE..LAST_DATE, end not before start."""
+    start = fields.day("start", required=True, within=(FIRST_DATE, LAST_DATE))
+    end = fields.day("end", required=True, within=(FIRST_DATE, LAST_DATE))
     if start and end and end < start:
         fields.add("end", end, f"before start {start}", "end on or after start")
     return start, end

@@ -11,6 +11,15 @@ from datetime import date
 from pathlib import Path
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Limits of a plan (README, "Limits"): a value beyond one is bad input, named with its limit.
+FIRST_DATE = date(1950, 1, 1)  # plan start and end: the years of the holiday and lunar tables
+LAST_DATE = date(2099, 12, 31)
+MAX_LIVE_DAYS = 366  # an activity's live window, calendar days (live_days, start..end)
+MAX_DURATION = 250  # a step's duration, working days (about a working year)
+MAX_OFFSET = {"d": 365, "wd": 250}  # N of an offset ANCHOR±N UNIT or a lag step+N UNIT
+MAX_OCCURRENCES = 5_000  # activity occurrences per plan
+MAX_TASKS = 20_000  # preparation tasks per plan (occurrences times their steps)
 KINDS = ("daily", "weekly", "monthly", "anniversary", "semiannual", "theme", "festival")
 LANGUAGES = ("en", "zh")
 

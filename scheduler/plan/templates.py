@@ -16,7 +16,17 @@ import networkx as nx
 
 from scheduler.errors import InputProblem, Problems
 from scheduler.plan.fields import Fields, join_path, one_of, written
-from scheduler.plan.model import KINDS, After, LocalText, Offset, Step, Template
+from scheduler.plan.model import (
+    KINDS,
+    MAX_DURATION,
+    MAX_LIVE_DAYS,
+    MAX_OFFSET,
+    After,
+    LocalText,
+    Offset,
+    Step,
+    Template,
+)
 from scheduler.plan.yamlfile import read_mapping
 
 TEMPLATE_FIELDS = ("id", "name", "kind", "live_days", "steps")
@@ -24,6 +34,7 @@ STEP_FIELDS = ("id", "name", "role", "duration", "load", "after", "earliest", "d
 
 OFFSET = re.compile(r"^(start|end)(?:([+-])(\d+)(d|wd))?$")
 OFFSET_EXPECTED = "ANCHOR[+|-]N UNIT without spaces: start or end, d or wd, e.g. start-30d"
+LIMIT_EXPECTED = f"N at most {MAX_OFFSET['d']} for d, {MAX_OFFSET['wd']} for wd"
 LAG = re.compile(r"^([a-z][a-z0-9_]*)(?:\+(\d+)(d|wd))?$")
 LAG_EXPECTED = "a step id, or step+N UNIT with N >= 0 and UNIT d or wd, e.g. photos+2wd"
 _NO_NAME = LocalText("", "")  # stands in for a missing name; such a template is never returned
@@ -76,7 +87,7 @@ def _template(fields: Fields, path: Path) -> Template:
     kind = fields.text("kind", required=True, what=one_of(KINDS))
     if kind is not None and kind not in KINDS:
         fields.add("kind", kind, "unknown kind", one_of(KINDS, kind))
-    live_days = fields.integer("live_days", 1, default=1)
+    live_days = fields.integer("live_days", 1, MAX_LIVE_DAYS, default=1, unit="calendar days")
     sections = list(fields.mappings("steps", True, "a list of steps"))
     steps = [_step(section) for section in sections]
     if fields.data.get("steps") == []:
@@ -103,7 +114,8 @@ def _step(fields: Fields) -> Step:
         id=fields.ident("id", required=True) or "",
         name=fields.local_text("name", required=True) or _NO_NAME,
         role=fields.text("role", required=True, what="a role key, e.g. design") or "",
-        duration=fields.integer("duration", 1, required=True) or 1,
+        duration=fields.integer("duration", 1, MAX_DURATION, required=True, unit="working days")
+        or 1,
         load=fields.integer("load", 1, 100, default=100) or 100,
         after=_afters(fields),
         earliest=_offset(fields, "earliest"),
@@ -119,6 +131,9 @@ def _offset(fields: Fields, key: str) -> Offset | None:
     offset = parse_offset(value) if isinstance(value, str) else None
     if offset is None:
         fields.add(key, value, "not an offset", OFFSET_EXPECTED)
+    elif abs(offset.amount) > MAX_OFFSET[offset.unit]:
+        fields.add(key, value, "offset out of range", LIMIT_EXPECTED)
+        return None
     return offset
 
 
@@ -131,6 +146,8 @@ def _afters(fields: Fields) -> tuple[After, ...]:
             fields.problems.add(
                 join_path(path, index), written(item), "not a step or lag", LAG_EXPECTED
             )
+        elif after.lag > MAX_OFFSET[after.unit]:
+            fields.problems.add(join_path(path, index), item, "lag out of range", LIMIT_EXPECTED)
         else:
             found.append(after)
     return tuple(found)

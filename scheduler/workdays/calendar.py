@@ -3,6 +3,10 @@
 Working days = `workdays` weekdays, minus the country's public holidays, plus its official
 make-up working days (CN 调休), minus `closed`, plus `open` (FORMAT.md section 1). The solver
 works on the index of a working day in `WorkCalendar.days`; dates exist only at the edges.
+
+A calendar covers a span of dates (the plan and two years around it). A date outside it,
+such as a leave years away, is simply before its first or after its last working day; a
+working-day offset that would need working days beyond the span is `OutsideCalendar`.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
     return sorted({y for y in years if y > last})
 
 
+class OutsideCalendar(ValueError):
+    """A working-day offset that leads past the first or last working day of the span."""
+
+
 class WorkCalendar:
     """The working days of a plan between two dates, numbered 0, 1, 2, ... in order."""
 
@@ -93,13 +101,13 @@ class WorkCalendar:
         return self._index[day]
 
     def index_on_or_after(self, day: date) -> int:
-        """The index of the first working day on or after `day`."""
-        self._check(day)
+        """The index of the first working day on or after `day` (`len(self)` when there is
+        none in the span: `day` is after it)."""
         return bisect.bisect_left(self.days, day)
 
     def index_on_or_before(self, day: date) -> int:
-        """The index of the last working day on or before `day` (-1 when there is none)."""
-        self._check(day)
+        """The index of the last working day on or before `day` (-1 when there is none in
+        the span: `day` is before it)."""
         return bisect.bisect_right(self.days, day) - 1
 
     def day(self, index: int) -> date:
@@ -110,12 +118,21 @@ class WorkCalendar:
         """The n-th working day after `anchor` (before it when n < 0), as Excel's WORKDAY.
 
         `anchor` itself need not be a working day and is not counted; n == 0 is the anchor.
+        Raises `OutsideCalendar` when that working day is not in the span.
         """
         if n == 0:
             return anchor
         if n > 0:
-            return self.days[bisect.bisect_right(self.days, anchor) + n - 1]
-        return self.days[bisect.bisect_left(self.days, anchor) + n]
+            index = bisect.bisect_right(self.days, anchor) + n - 1
+        else:
+            index = bisect.bisect_left(self.days, anchor) + n
+        if not self.first <= anchor <= self.last or not 0 <= index < len(self.days):
+            direction = "after" if n > 0 else "before"
+            raise OutsideCalendar(
+                f"{abs(n)} working days {direction} {anchor} fall outside the working "
+                f"calendar {self.first}..{self.last}"
+            )
+        return self.days[index]
 
     def resolve(self, offset: Offset, start: date, end: date) -> date:
         """The date an offset names for an activity live from `start` to `end`."""
@@ -133,7 +150,3 @@ class WorkCalendar:
             else:
                 runs.append((day, day))
         return runs
-
-    def _check(self, day: date) -> None:
-        if not self.first <= day <= self.last:
-            raise ValueError(f"{day} is outside the calendar span {self.first}..{self.last}")
