@@ -10,6 +10,7 @@ examples/quickstart.yaml (or of a copy of a bundled template beside it).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,85 @@ def test_a_one_off_activity_years_away_is_not_planned(tmp_path, day):
     result = invoke_cli(["validate", plan])
     assert result.exit_code == 0, crash_report(result)
     assert f"starts {day}, outside the plan" in result.stderr
+
+
+# --- class 3: unbounded or broken RRULEs ------------------------------------------------
+
+
+def test_a_daily_rule_for_a_century_is_over_the_occurrence_limit(tmp_path, planned):
+    plan = plan_file(
+        tmp_path, ("end: 2026-04-30 ", "end: 2099-12-31 "), (WEEKLY, '"FREQ=DAILY;UNTIL=21260101"')
+    )
+    started = time.perf_counter()
+    assert_bad_input(
+        planned, plan, str(plan), "activities[0].repeat", "FREQ=DAILY;UNTIL=21260101",
+        "more than 5000 occurrences", "at most 5,000 activity occurrences per plan",
+    )  # fmt: skip
+    assert time.perf_counter() - started < 20
+
+
+def test_three_daily_series_for_three_years_are_over_the_task_limit(tmp_path, planned):
+    plan = plan_file(
+        tmp_path,
+        ("end: 2026-04-30 ", "end: 2029-04-30 "),
+        (WEEKLY, '"FREQ=DAILY"'),
+        (MONTHLY, '"FREQ=DAILY"'),
+        ("  - id: spring_tea_2026", '  - {template: daily_deal, repeat: "FREQ=DAILY"}\n'
+                                    "  - id: spring_tea_2026"),
+    )  # fmt: skip
+    assert_bad_input(
+        planned, plan, str(plan), "activities", "31248 tasks",
+        "too many preparation tasks", "at most 20,000 per plan",
+    )  # fmt: skip
+
+
+NOT_ONE_RULE = "not a single RRULE value"
+BROKEN_RULES = [
+    ("DAILY INTERVAL=0", "FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;INTERVAL=0", "INTERVAL=0"),
+    ("WEEKLY INTERVAL=0", "FREQ=WEEKLY;INTERVAL=0", "FREQ=WEEKLY;INTERVAL=0", "INTERVAL=0"),
+    ("BYMONTHDAY=0", "FREQ=MONTHLY;BYMONTHDAY=0", "FREQ=MONTHLY;BYMONTHDAY=0", "1..31"),
+    ("BYDAY=54FR", "FREQ=MONTHLY;BYDAY=54FR", "FREQ=MONTHLY;BYDAY=54FR", "1..53"),
+    ("CR smuggles a rule", r"FREQ=WEEKLY;BYDAY=FR\rRRULE:FREQ=DAILY",
+     r"FREQ=WEEKLY;BYDAY=FR\rRRULE:FREQ=DAILY", NOT_ONE_RULE),
+    ("VT smuggles an RDATE", r"FREQ=WEEKLY;BYDAY=FR\vRDATE:20260310",
+     r"FREQ=WEEKLY;BYDAY=FR\x0bRDATE:20260310", NOT_ONE_RULE),
+    ("x1c smuggles an RDATE", r"FREQ=WEEKLY;BYDAY=FR\x1cRDATE:20260310",
+     r"FREQ=WEEKLY;BYDAY=FR\x1cRDATE:20260310", NOT_ONE_RULE),
+    ("U+2028 smuggles an RDATE", r"FREQ=WEEKLY;BYDAY=FR\u2028RDATE:20260310",
+     r"FREQ=WEEKLY;BYDAY=FR\u2028RDATE:20260310", NOT_ONE_RULE),
+    ("an RDATE alone", "RDATE:20260310", "RDATE:20260310", "RDATE is another property"),
+    ("COUNT and UNTIL", "FREQ=DAILY;COUNT=3;UNTIL=20260320", "FREQ=DAILY;COUNT=3;UNTIL=20260320",
+     "COUNT and UNTIL"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "shown", "part"), [pytest.param(*case[1:], id=case[0]) for case in BROKEN_RULES]
+)
+def test_a_broken_rule_is_bad_input(tmp_path, planned, rule, shown, part):
+    """`rule` is YAML double-quoted text: its escapes become the characters."""
+    plan = plan_file(tmp_path, (WEEKLY, f'"{rule}"'))
+    started = time.perf_counter()
+    assert_bad_input(planned, plan, str(plan), "activities[0].repeat", shown, part)
+    assert time.perf_counter() - started < 20  # INTERVAL=0 used to loop for ever
+
+
+def test_rules_that_never_match_are_quick(tmp_path):
+    """dateutil searches such a rule up to the year 9999: 5 s for each daily one."""
+    never = [f"FREQ={f};BYMONTHDAY=31;BYMONTH=2" for f in ("DAILY", "WEEKLY", "YEARLY")]
+    more = "".join(f'  - {{template: daily_deal, repeat: "{rule}"}}\n' for rule in never)
+    plan = plan_file(
+        tmp_path,
+        (MONTHLY, f'"{never[0]}"'),
+        ("  - id: spring_tea_2026", more + "  - id: spring_tea_2026"),
+    )
+    started = time.perf_counter()
+    result = invoke_cli(["validate", plan])
+    assert time.perf_counter() - started < 10
+    assert result.exit_code == 0, crash_report(result)
+    for index, rule in enumerate([never[0], *never], start=1):
+        assert f"activities[{index}] (" in result.stderr
+        assert f"repeat {rule} has no occurrence from 2026-03-01 to 2026-04-30" in result.stderr
 
 
 # --- class 5: YAML edge cases and the messages ----------------------------------------

@@ -3,10 +3,16 @@
 Every occurrence (an explicit date, each date of a `repeat` RRULE, each year's festival date)
 gets its template's steps as tasks. The result is one networkx DiGraph for the whole plan:
 a node per task id with its attributes, an edge per `after` with its lag.
+
+A plan has at most `MAX_OCCURRENCES` occurrences and `MAX_TASKS` tasks (bad input above).
+An RRULE is expanded only as far as the plan's end and that limit, and a rule that never
+matches again is found out within 400 years of the calendar, not at year 9999 (see
+`series_starts`).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,9 +20,13 @@ import networkx as nx
 from dateutil.rrule import rrulestr
 
 from scheduler.errors import BadInput, Problems
-from scheduler.plan.model import ActivitySpec, Plan, Template
+from scheduler.plan.model import MAX_OCCURRENCES, MAX_TASKS, ActivitySpec, Plan, Template
 from scheduler.workdays.calendar import OutsideCalendar, WorkCalendar
 from scheduler.workdays.festivals import festival_dates
+
+# 400 Gregorian years, a whole number of weeks: every date 400 years on has the same
+# weekday, day of the month, day of the year and ISO week, so an RRULE repeats with it.
+GREGORIAN_CYCLE = timedelta(days=146_097)
 
 
 @dataclass(frozen=True)
@@ -41,9 +51,25 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
     problems = Problems(plan.source)
     found: list[Occurrence] = []
     seen: dict[str, int] = {}
+    too_many = False  # a rule with more than MAX_OCCURRENCES dates
     for spec in plan.activities:
         template = plan.templates[spec.template]
         windows = _live_windows(plan, spec, template)
+        if spec.repeat is not None and len(windows) > MAX_OCCURRENCES:
+            too_many = True
+            problems.add(
+                f"activities[{spec.index}].repeat",
+                spec.repeat,
+                f"more than {MAX_OCCURRENCES} occurrences from {plan.start} to {plan.end}",
+                f"at most {MAX_OCCURRENCES:,} activity occurrences per plan: a rule that "
+                "repeats less often, a COUNT or UNTIL, or a shorter plan",
+            )
+            continue
+        if spec.repeat is not None and not windows:
+            warnings.append(
+                f"activities[{spec.index}] ({spec.template}) repeat {spec.repeat} has no "
+                f"occurrence from {plan.start} to {plan.end}"
+            )
         _check_except_dates(spec, {s for s, _ in windows if plan.start <= s <= plan.end}, problems)
         for start, end in windows:
             if start in spec.except_dates:
@@ -72,8 +98,34 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
                 "moving its date will re-create its tasks and calendar events instead of "
                 "moving them"
             )
+        if len(found) > MAX_OCCURRENCES:
+            break
+    if not too_many:
+        _check_size(plan, found, problems)
     problems.raise_if_any()
     return sorted(found, key=lambda o: (o.start, o.id))
+
+
+def _check_size(plan: Plan, found: list[Occurrence], problems: Problems) -> None:
+    """At most MAX_OCCURRENCES occurrences and MAX_TASKS tasks in the plan."""
+    if len(found) > MAX_OCCURRENCES:
+        problems.add(
+            "activities",
+            f"more than {MAX_OCCURRENCES} occurrences",
+            f"too many activity occurrences from {plan.start} to {plan.end}",
+            f"at most {MAX_OCCURRENCES:,} per plan: fewer or less frequent activities, "
+            "or a shorter plan",
+        )
+        return
+    tasks = sum(len(o.template.steps) for o in found)
+    if tasks > MAX_TASKS:
+        problems.add(
+            "activities",
+            f"{tasks} tasks",
+            f"too many preparation tasks from {plan.start} to {plan.end} "
+            f"({len(found)} occurrences)",
+            f"at most {MAX_TASKS:,} per plan: fewer or less frequent activities, or a shorter plan",
+        )
 
 
 def _check_except_dates(spec: ActivitySpec, starts: set[date], problems: Problems) -> None:
@@ -89,14 +141,12 @@ def _check_except_dates(spec: ActivitySpec, starts: set[date], problems: Problem
 
 
 def _live_windows(plan: Plan, spec: ActivitySpec, template: Template) -> list[tuple[date, date]]:
+    """The live windows of an activity (of a `repeat`, at most MAX_OCCURRENCES + 1)."""
     length = spec.live_days or template.live_days
     if spec.start is not None:
         return [(spec.start, spec.end or _plus_days(spec.start, length - 1))]
     if spec.repeat is not None:
-        first = datetime.combine(plan.start, datetime.min.time())
-        last = datetime.combine(plan.end, datetime.min.time())
-        rule = rrulestr(spec.repeat, dtstart=first)
-        starts = [d.date() for d in rule.between(first, last, inc=True)]
+        starts = series_starts(spec.repeat, plan.start, plan.end, MAX_OCCURRENCES)
     elif spec.festival is not None:
         starts = festival_dates(spec.festival, plan.start, plan.end)
     else:
@@ -108,6 +158,32 @@ def _plus_days(day: date, days: int) -> date:
     """`day` plus `days`, or the last date there is (an activity that far away is outside
     any plan, and only its start is looked at)."""
     return day + timedelta(days=days) if (date.max - day).days >= days else date.max
+
+
+def series_starts(rule: str, first: date, last: date, limit: int) -> list[date]:
+    """The dates of RRULE `rule` with DTSTART `first` from `first` to `last`, as
+    python-dateutil gives them; at most `limit` + 1 (more than `limit` is too many).
+
+    dateutil looks for a rule's next date up to the year 9999, which takes seconds for a
+    rule that never matches (`FREQ=DAILY;BYMONTHDAY=31;BYMONTH=2`). So the dates are found
+    on a copy of the rule whose DTSTART is whole 400-year cycles later, near that year: its
+    dates are the rule's, those cycles later, and its search ends within 400 years. The
+    copy has no UNTIL (that date would be 400-year cycles off); the rule's own first dates,
+    as many as the copy found, are the answer, ending early at the rule's UNTIL.
+    """
+    start = datetime.combine(first, datetime.min.time())
+    end = datetime.combine(last, datetime.min.time())
+    series = rrulestr(rule, dtstart=start)
+    shift = GREGORIAN_CYCLE * ((date.max.year - last.year) // 400)
+    probe = series.replace(dtstart=start + shift, until=None)
+    found = 0
+    for moment in probe:
+        if moment > end + shift:
+            break
+        found += 1
+        if found > limit:
+            break
+    return [moment.date() for moment in itertools.islice(series, found) if moment <= end]
 
 
 def _occurrence_id(spec: ActivitySpec, start: date) -> str:

@@ -7,10 +7,11 @@ staff and its store in the plan's `stores`. Ids must keep occurrence ids unique.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from scheduler.plan.fields import Fields, one_of, written
 from scheduler.plan.model import MAX_LIVE_DAYS, ActivitySpec, StaffMember
@@ -24,6 +25,36 @@ ACTIVITY_FIELDS = (
 )  # fmt: skip
 WHEN_FIELDS = ("start", "repeat", "festival")  # exactly one per activity
 DAY_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RULE_PARTS = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)  # fmt: skip  (RFC 5545 section 3.3.10)
+# part -> (lowest, highest, may be negative): RFC 5545's ranges of the numeric parts
+NUMBER_RANGES = {
+    "BYSECOND": (0, 60, False),
+    "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
+}
+_NUMBER = re.compile(r"^[0-9]{1,18}$")
+_SIGNED = re.compile(r"^[+-]?[0-9]{1,9}$")
+_WEEKDAY = re.compile(r"^([+-]?[0-9]{1,9})?[A-Z]{2}$")
 
 
 def read_activities(
@@ -109,7 +140,12 @@ def _activity_window(section: Fields) -> tuple[date | None, date | None]:
 
 
 def _repeat(section: Fields, plan_start: date | None) -> str | None:
-    """An RFC 5545 RRULE of whole days, as python-dateutil reads it."""
+    """An RFC 5545 RRULE of whole days, as python-dateutil reads it.
+
+    One RRULE value and nothing else: no line break or other control character (dateutil
+    splits its input at any whitespace, so a `\\r`, `\\v` or U+2028 would start a second
+    rule or an RDATE), no other property, each part once, numbers in RFC 5545's ranges.
+    """
     rule = section.text("repeat")
     if rule is None:
         return None
@@ -117,19 +153,88 @@ def _repeat(section: Fields, plan_start: date | None) -> str | None:
     if "\n" in rule or "DTSTART" in rule.upper():
         section.add("repeat", rule, "more than one RRULE line", expected)
         return None
-    frequency = next((p[5:] for p in rule.upper().split(";") if p.startswith("FREQ=")), "")
-    if frequency and frequency not in DAY_FREQUENCIES:
-        section.add(
-            "repeat", rule, f"FREQ={frequency} repeats within a day", one_of(DAY_FREQUENCIES)
-        )
+    mistake = _rule_mistake(rule)
+    if mistake is not None:
+        section.add("repeat", rule, mistake, expected)
+        return None
+    frequency = next((p[5:] for p in _rule_parts(rule) if p.startswith("FREQ=")), "")
+    if frequency not in DAY_FREQUENCIES:
+        within = frequency in ("HOURLY", "MINUTELY", "SECONDLY")
+        problem = "repeats within a day" if within else "is no frequency"
+        section.add("repeat", rule, f"FREQ={frequency} {problem}", one_of(DAY_FREQUENCIES))
         return None
     start = datetime.combine(plan_start or date(2000, 1, 1), datetime.min.time())
     try:
-        rrulestr(rule, dtstart=start)
-    except (ValueError, TypeError) as error:
+        parsed = rrulestr(rule, dtstart=start)
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
         section.add("repeat", rule, f"not a valid RRULE ({error})", expected)
         return None
+    if not isinstance(parsed, rrule):
+        section.add("repeat", rule, "not a single RRULE value", expected)
+        return None
     return rule
+
+
+def _rule_parts(rule: str) -> list[str]:
+    """The NAME=VALUE parts of an RRULE value, upper case, without an `RRULE:` prefix."""
+    body = rule.upper()
+    return body[len("RRULE:") :].split(";") if body.startswith("RRULE:") else body.split(";")
+
+
+def _rule_mistake(rule: str) -> str | None:
+    """What keeps `rule` from being one RFC 5545 RRULE value, or None.
+
+    dateutil checks the names and forms of most parts; this checks what it lets through:
+    whitespace and control characters, other properties (RDATE, EXDATE ...), a part given
+    twice, COUNT with UNTIL, and numbers out of range (INTERVAL=0 never ends, BYMONTHDAY=0
+    is no day).
+    """
+    odd = next((c for c in rule if c.isspace() or not c.isprintable()), None)
+    if odd is not None:
+        return f"not a single RRULE value (whitespace or a control character: {odd!a})"
+    names: list[str] = []
+    for part in _rule_parts(rule):
+        name, equals, value = part.partition("=")
+        if ":" in name:
+            return f"not a single RRULE value ({name.partition(':')[0]} is another property)"
+        if not equals or not value:
+            return f"not a valid RRULE (part {part!r} is not NAME=VALUE)"
+        if name not in RULE_PARTS:
+            return f"not a valid RRULE (unknown part {name})"
+        if name in names:
+            return f"not a valid RRULE ({name} given twice)"
+        names.append(name)
+        mistake = _value_mistake(name, value)
+        if mistake is not None:
+            return f"not a valid RRULE ({name}={value}: {mistake})"
+    if "COUNT" in names and "UNTIL" in names:
+        return "not a valid RRULE (COUNT and UNTIL together; RFC 5545 allows one of them)"
+    if "FREQ" not in names:
+        return "not a valid RRULE (no FREQ)"
+    return None
+
+
+def _value_mistake(name: str, value: str) -> str | None:
+    """What is wrong with the value of part `name` (numbers only), or None."""
+    if name in ("INTERVAL", "COUNT"):
+        if not _NUMBER.match(value) or int(value) < 1:
+            return "not an integer of at least 1"
+        return None
+    if name == "BYDAY":
+        for item in value.split(","):
+            match = _WEEKDAY.match(item)
+            if match and match.group(1) and not 1 <= abs(int(match.group(1))) <= 53:
+                return f"week number {match.group(1)} is not 1..53 or -53..-1"
+        return None  # dateutil names a weekday it does not know
+    if name not in NUMBER_RANGES:
+        return None
+    low, high, signed = NUMBER_RANGES[name]
+    for item in value.split(","):
+        number = int(item) if _SIGNED.match(item) else None
+        if number is None or (number < 0 and not signed) or not low <= abs(number) <= high:
+            sign = f" or -{high}..-{low}" if signed else ""
+            return f"{item} is not {low}..{high}{sign}"
+    return None
 
 
 def _except_dates(section: Fields) -> tuple[date, ...]:
