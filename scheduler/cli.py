@@ -46,6 +46,9 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        # A name that UTF-8 cannot hold (a lone surrogate) is printed escaped, as on stderr.
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         try:
             code = command(*args, **kwargs) or OK
         except BadInput as bad:

@@ -5,17 +5,23 @@ The contract fields are `format`, `plan`, `status`, `tasks` (with `id`, `activit
 Everything else here is an addition that lets `promo-scheduler export` rebuild every export
 from this one file without the plan: the activities' live windows, the staff, the working
 stretches of each task, the plan's language and timezone.
+
+A schedule holds only text that UTF-8 can hold: a lone surrogate (which a `\ud800` escape in
+a YAML or JSON string can make) becomes U+FFFD when a task, activity, person, explanation or
+schedule is made, so that every file, the history and the terminal can take its text.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STATUSES = ("optimal", "feasible", "infeasible")
 
 
@@ -40,6 +46,9 @@ class ScheduledTask:
     stretches: tuple[tuple[date, date], ...] = ()  # runs of consecutive calendar days worked
     working_days: int = 0  # = duration
 
+    def __post_init__(self) -> None:
+        _encodable_fields(self, "id", "activity", "step", "name", "role", "assignee", "after")
+
 
 @dataclass(frozen=True)
 class ActivityWindow:
@@ -54,6 +63,9 @@ class ActivityWindow:
     store: str | None = None
     owner: str | None = None
 
+    def __post_init__(self) -> None:
+        _encodable_fields(self, "id", "template", "name", "kind", "store", "owner")
+
 
 @dataclass(frozen=True)
 class Person:
@@ -65,6 +77,9 @@ class Person:
     email: str | None = None
     capacity: int = 100
 
+    def __post_init__(self) -> None:
+        _encodable_fields(self, "id", "name", "roles", "email")
+
 
 @dataclass(frozen=True)
 class ExplanationItem:
@@ -72,6 +87,9 @@ class ExplanationItem:
 
     term: str  # the solver term's name, e.g. "leave[wang_fang#0]"
     text: str  # what it means for a person reading the plan
+
+    def __post_init__(self) -> None:
+        _encodable_fields(self, "term", "text")
 
 
 @dataclass
@@ -91,6 +109,11 @@ class Schedule:
     solver: dict[str, Any] = field(default_factory=dict)  # objective values, bounds, time
     working_days: list[date] = field(default_factory=list)  # the plan calendar over the span
     generated: datetime | None = None  # when the schedule was made (UTC): the exports' DTSTAMP
+
+    def __post_init__(self) -> None:
+        _encodable_fields(self, "plan", "language", "timezone", "warnings")
+        if not all(map(_is_encodable, [*self.stores, *self.stores.values()])):
+            self.stores = {encodable(k): encodable(v) for k, v in self.stores.items()}
 
     @property
     def late_days(self) -> int:
@@ -123,8 +146,10 @@ class Schedule:
         }
 
     def to_json(self) -> str:
-        """schedule.json's text: stable key order, UTF-8 characters kept."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        """schedule.json's text: stable key order, UTF-8 characters kept; a lone surrogate
+        (which UTF-8 cannot hold) written as its JSON escape, so that it reads back as it was."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Schedule:
@@ -230,6 +255,34 @@ def _explanation_from_json(value: Any) -> list[ExplanationItem]:
         else ExplanationItem(term="", text=str(item))
         for item in value
     ]
+
+
+def encodable(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, so that UTF-8 can hold it."""
+    return text if _is_encodable(text) else _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _is_encodable(text: Any) -> bool:
+    if not isinstance(text, str):
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _encodable_fields(item: Any, *names: str) -> None:
+    """Make the text fields `names` of a (possibly frozen) dataclass UTF-8 encodable: texts,
+    and the texts in tuples or lists."""
+    for name in names:
+        value = getattr(item, name)
+        if isinstance(value, str):
+            if not _is_encodable(value):
+                object.__setattr__(item, name, encodable(value))
+        elif isinstance(value, (tuple, list)) and not all(map(_is_encodable, value)):
+            cleaned = [encodable(v) if isinstance(v, str) else v for v in value]
+            object.__setattr__(item, name, type(value)(cleaned))
 
 
 def _plain(value: Any) -> Any:

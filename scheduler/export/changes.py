@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scheduler.export.cells import neutralise
+from scheduler.export.cells import table_text
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 
@@ -135,7 +135,7 @@ def write_changes_csv(changes: list[Change], path: str | Path) -> None:
             new.assignee if new else "",
             c.reason,
         ]
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([table_text(v) for v in row])
     write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
 
 

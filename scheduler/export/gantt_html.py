@@ -9,15 +9,21 @@ Colours: each person has one colour (legend at the top); the days of a task afte
 are red and a late task's label is red; the live window of an activity is pale yellow across
 its rows, with a gold bar in the activity's own row; non-working days are light grey (days not
 in `working_days`, or weekends when that is empty); an optional `today` is a red line.
+
+Every text from the schedule is HTML-escaped (`_e`, also inside attributes), without control
+characters or lone surrogates: the page has its one script element and no event handler
+whatever the names hold.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from scheduler.export.cells import encodable
 from scheduler.export.gantt_common import Row, chart_rows, split_at_due, words
 from scheduler.export.tables import (
     LATE_COLOUR,
@@ -36,6 +42,7 @@ from scheduler.versions.atomic import write_text
 LABEL_PX = 300
 ZOOMS = (("year", 3), ("month", 20), ("week", 40))
 COMPACT_BELOW_PX = 18
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not in an HTML text
 
 
 def write_html(
@@ -79,7 +86,8 @@ def gantt_html(
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page: HTML-escaped, without control characters or lone surrogates."""
+    return html.escape(_CONTROL.sub("", encodable(str(text))), quote=True)
 
 
 def _default_day_px(span: tuple[date, date] | None) -> int:

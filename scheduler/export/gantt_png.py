@@ -3,6 +3,10 @@
 A schedule of up to DETAIL_MAX_TASKS tasks is drawn one row per task (`gantt_tasks`); a
 larger one, such as a year of promotions, as a year overview with one row per activity and
 one per person (`gantt_overview`), which stays a readable size and is quick to draw.
+
+Every text is drawn as written, never as mathtext (a `$` is a dollar sign), on one line,
+without control characters, and cut at `cells.CHART_LIMIT` characters
+(`scheduler.export.cells.chart_text`).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from scheduler.export.cells import chart_text
 from scheduler.export.gantt_common import words
 from scheduler.export.gantt_fonts import cjk_font_family, has_cjk
 from scheduler.export.gantt_overview import overview_figure
@@ -59,8 +65,9 @@ def uses_overview(schedule: Schedule) -> bool:
 
 def png_bytes(schedule: Schedule, today: date | None, off: OffDays, family: str | None) -> bytes:
     """The PNG image of the chart drawn with the font family `family` (None: the default)."""
+    schedule = drawable(schedule)
     families = ["DejaVu Sans", family] if family else ["DejaVu Sans"]
-    style = {"font.family": families, "figure.dpi": DPI}
+    style = {"font.family": families, "figure.dpi": DPI, "text.parse_math": False}
     if uses_overview(schedule):
         style["text.hinting"] = "no_hinting"  # a quarter quicker for its hundreds of labels
     with rc_context(style), warnings.catch_warnings():
@@ -73,6 +80,40 @@ def png_bytes(schedule: Schedule, today: date | None, off: OffDays, family: str 
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="png", compress_level=COMPRESS_LEVEL)
     return buffer.getvalue()
+
+
+def drawable(schedule: Schedule) -> Schedule:
+    """A copy of `schedule` whose texts a chart can draw: names as `chart_text`, ids on one
+    line without control characters (not cut, so that they stay distinct)."""
+
+    def ident(text: str) -> str:
+        return chart_text(text, limit=len(text) + 1)
+
+    return replace(
+        schedule,
+        plan=chart_text(schedule.plan),
+        tasks=[
+            replace(
+                t,
+                id=ident(t.id),
+                activity=ident(t.activity),
+                name=chart_text(t.name),
+                assignee=ident(t.assignee),
+            )
+            for t in schedule.tasks
+        ],
+        activities=[
+            replace(
+                a,
+                id=ident(a.id),
+                name=chart_text(a.name),
+                store=ident(a.store) if a.store else a.store,
+            )
+            for a in schedule.activities
+        ],
+        staff=[replace(p, id=ident(p.id), name=chart_text(p.name)) for p in schedule.staff],
+        stores={ident(k): chart_text(v) for k, v in schedule.stores.items()},
+    )
 
 
 def _figure(schedule: Schedule, today: date | None, off: OffDays) -> Figure:

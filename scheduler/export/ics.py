@@ -37,7 +37,14 @@ Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk
   `team.ics`, while each file keeps its own cancelled ones.
 - **Person files** are written for every staff member (empty when they have no task, so that
   a subscription never points at a missing file), for every assignee, and for everyone
-  whose file of this plan is already in the folder, also after they left the plan.
+  whose file of this plan is already in the folder, also after they left the plan. A file
+  is named `<staff id>.ics` (`person_file_name`); an id that cannot name a file that way
+  (`team` or `activities`, whose files are the team's and the activities' calendars, a
+  Windows device name such as `con`, or one with other characters than letters, digits,
+  `_`, `.` and `-`) names `staff~<id, percent-encoded>.ics`, which no other id gives.
+- **Any text**: lone surrogates become U+FFFD, control characters are dropped, and the
+  assignee's email is percent-encoded where a `mailto:` address cannot hold a character
+  (a line break, a space, a quote), so no text can add a property or a line to a file.
 - **Import and subscription, not iTIP**: no `METHOD`; the assignee with an email is the
   event's `ATTENDEE` with `PARTSTAT=ACCEPTED` (the task is theirs: no reply is asked for) and
   no `ORGANIZER`, so that no client treats an event as an invitation to answer.
@@ -51,6 +58,7 @@ import functools
 import hashlib
 import json
 import re
+import urllib.parse
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -61,6 +69,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
 
+from scheduler.export.cells import encodable
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 
@@ -68,12 +77,19 @@ CALENDAR_FOLDER = "calendar"
 TEAM_FILE = "team.ics"
 ACTIVITIES_FILE = "activities.ics"
 RESERVED_NAMES = frozenset({"team", "activities"})
+# Names Windows gives to devices, whatever the extension: no file can have them there.
+DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))}
+)
+ESCAPED_PREFIX = "staff~"  # of a person file whose staff id cannot name it as it is
+FILE_ID_LIMIT = 120  # characters of a staff id that names its file as it is
 UID_DOMAIN = "promo-scheduler"
 # Fixed namespace of every UID this module writes; changing it would duplicate every event
 # people already imported.
 UID_NAMESPACE = uuid.UUID("5b0c6a4e-8d0f-5f6b-9a1e-7c1f3c2d9e10")
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_MAILTO_UNSAFE = re.compile(r'[\s"<>\\^`{|}%\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
@@ -216,12 +232,6 @@ def write_calendars(
     team_state = _read_state(team_path, schedule.plan) or {}
     wanted = set(people) | {spec.owner for spec in task_specs}
     wanted |= {old.owner for old in team_state.values() if old.owner}
-    for owner in sorted(wanted):
-        if not _SAFE_ID.fullmatch(owner) or owner in RESERVED_NAMES:
-            raise ValueError(
-                f"staff id {owner!r} cannot name a calendar file "
-                "(expected letters, digits, '_', '.', '-', and not 'team' or 'activities')"
-            )
     person_states = _read_person_states(folder, schedule.plan, wanted)
     owners = sorted(wanted | set(person_states))
 
@@ -242,7 +252,7 @@ def write_calendars(
         mine = [spec for spec in task_specs if spec.owner == owner]
         state = person_states.get(owner, {})
         events = _merge(mine, tasks, state, team_state, stamp_utc, words)
-        files[folder / f"{owner}.ics"] = _calendar_bytes(
+        files[folder / person_file_name(owner)] = _calendar_bytes(
             schedule, f"{schedule.plan} · {name or owner}", events
         )
     # team.ics is the SEQUENCE base of every file: written last, so that a run interrupted
@@ -252,7 +262,39 @@ def write_calendars(
     for path, data in files.items():
         if not (path.exists() and path.read_bytes() == data):
             write_bytes(path, data)
-    return [team_path, activities_path, *(folder / f"{owner}.ics" for owner in owners)]
+    return [team_path, activities_path, *(folder / person_file_name(o) for o in owners)]
+
+
+def person_file_name(staff_id: str) -> str:
+    """The name of a person's calendar file: `<staff id>.ics`, or `staff~<id>.ics` with the id
+    percent-encoded when it cannot name a file as it is (`team`, `activities`, a Windows
+    device name, characters other than letters, digits, `_`, `.`, `-`). Distinct ids give
+    distinct names; none is team.ics or activities.ics."""
+    if (
+        _SAFE_ID.fullmatch(staff_id)
+        and len(staff_id) <= FILE_ID_LIMIT
+        and staff_id.lower() not in RESERVED_NAMES | DEVICE_NAMES
+        and not staff_id.endswith(".")
+    ):
+        return f"{staff_id}.ics"
+    raw = staff_id.encode("utf-8", "surrogatepass")
+    quoted = urllib.parse.quote_from_bytes(raw, safe="")
+    if len(quoted) > FILE_ID_LIMIT:  # a file name holds 255 bytes: cut, and keep it unique
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        quoted = f"{quoted[: FILE_ID_LIMIT - 40].rstrip('%0123456789ABCDEF')}~{digest}"
+    return f"{ESCAPED_PREFIX}{quoted}.ics"
+
+
+def _file_owner(stem: str) -> str | None:
+    """The staff id whose person file has this name (without .ics), None when no id has it."""
+    if stem.startswith(ESCAPED_PREFIX):
+        quoted = stem.removeprefix(ESCAPED_PREFIX)
+        if "~" in quoted:
+            return None  # a cut id: its file is found from the ids in the plan
+        owner = urllib.parse.unquote(quoted, errors="surrogatepass")
+    else:
+        owner = stem
+    return owner if person_file_name(owner) == f"{stem}.ics" else None
 
 
 def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, str]]:
@@ -307,7 +349,7 @@ class _Spec:
             "alarm": [self.alarm[0].total_seconds(), self.alarm[1]] if self.alarm else None,
         }
         text = json.dumps(content, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class _Names:
@@ -396,8 +438,8 @@ def _task_specs(
                     categories=(activity.kind,) if activity and activity.kind else (),
                     owner=task.assignee,
                     ref=task.id,
-                    attendee=(person.email, _one_line(person.name))
-                    if person and person.email
+                    attendee=(_mailto(person.email), _one_line(person.name))
+                    if person and person.email and _mailto(person.email)
                     else None,
                     priority=1 if task.late_days > 0 else None,
                     alarm=reminder,
@@ -576,9 +618,10 @@ def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, 
     states: dict[str, dict[str, _Old]] = {}
     if not folder.is_dir():
         return states
+    named = {person_file_name(owner): owner for owner in wanted}
     for path in sorted(folder.glob("*.ics")):
-        owner = path.stem
-        if owner in RESERVED_NAMES or not _SAFE_ID.fullmatch(owner):
+        owner = named.get(path.name) or _file_owner(path.stem)
+        if owner is None:
             continue
         try:
             state = _read_state(path, plan)
@@ -680,14 +723,14 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
     event.add("SUMMARY", spec.summary)
     event.add("DESCRIPTION", spec.description)
     if spec.categories:
-        event.add("CATEGORIES", list(spec.categories))
+        event.add("CATEGORIES", [_one_line(c) for c in spec.categories])
     event.add("STATUS", "CONFIRMED")
     event.add("TRANSP", "TRANSPARENT")
     if spec.priority is not None:
         event.add("PRIORITY", spec.priority)
     if spec.attendee:
         email, name = spec.attendee
-        attendee = vCalAddress(f"mailto:{email}")
+        attendee = vCalAddress(f"mailto:{email}")  # `_mailto`: nothing to escape
         if name:
             # A double quote would be written as RFC 6868's ^', which few clients decode, and
             # a backslash before `;`, `:` or the end is read as an escape by many parsers.
@@ -695,9 +738,9 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["PARTSTAT"] = "ACCEPTED"
         event.add("ATTENDEE", attendee)
-    event.add("X-PROMO-REF", vText(spec.ref))
+    event.add("X-PROMO-REF", vText(encodable(spec.ref)))
     if spec.owner:
-        event.add("X-PROMO-ASSIGNEE", vText(spec.owner))
+        event.add("X-PROMO-ASSIGNEE", vText(encodable(spec.owner)))
     event.add("X-PROMO-FINGERPRINT", fingerprint)
     if spec.alarm:
         trigger, text = spec.alarm
@@ -735,7 +778,7 @@ def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, byt
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("NAME", vText(_one_line(name)))
     calendar.add("X-WR-CALNAME", vText(_one_line(name)))
-    calendar.add("X-WR-TIMEZONE", schedule.timezone)
+    calendar.add("X-WR-TIMEZONE", vText(_one_line(schedule.timezone)))
     calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT12H")
     calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
@@ -757,7 +800,7 @@ def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, byt
 
 
 def _uid(kind: str, plan: str, *key: Any) -> str:
-    name = json.dumps([kind, plan, *key], ensure_ascii=False)
+    name = encodable(json.dumps([kind, plan, *key], ensure_ascii=False))
     return f"{uuid.uuid5(UID_NAMESPACE, name).hex}@{UID_DOMAIN}"
 
 
@@ -781,8 +824,16 @@ def _day(prop: Any) -> date:
 
 
 def _clean(text: str) -> str:
-    """Text with one kind of line break and no other control character (TEXT can't hold them)."""
-    return _CONTROL.sub("", _BREAKS.sub("\n", text))
+    """Text with one kind of line break and no other control character (TEXT can't hold them),
+    and no lone surrogate (UTF-8 can't)."""
+    return _CONTROL.sub("", _BREAKS.sub("\n", encodable(text)))
+
+
+def _mailto(email: str) -> str:
+    """The `mailto:` address of an email, each character a URI cannot hold (line breaks and
+    other controls, spaces, quotes, `%`) percent-encoded; empty for an empty email."""
+    email = encodable(email).strip()
+    return _MAILTO_UNSAFE.sub(lambda m: urllib.parse.quote(m.group(), safe=""), email)
 
 
 def _one_line(text: str) -> str:

@@ -2,7 +2,12 @@
 
 `schedule.csv` has one row per task, sorted by start then task id, UTF-8 with a BOM so that
 Excel shows Chinese. Text cells that a spreadsheet would read as a formula (starting with
-`=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`.
+`=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`; line breaks are `\n`
+(quoted), other control characters are dropped (`scheduler.export.cells.table_text`).
+
+In `schedule.xlsx` every text cell, on every sheet, is a text cell (never a formula);
+characters XML cannot hold are dropped and a text longer than an Excel cell is cut
+(`scheduler.export.cells.xml_text`).
 
 `schedule.xlsx` has three sheets: `Tasks` (the same table, with real dates and a filter),
 `Gantt` (one row per task, one column per calendar day; the task's working days are filled in
@@ -34,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.export.cells import neutralise
+from scheduler.export.cells import table_text, xml_text
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 
@@ -239,7 +244,7 @@ def tasks_frame(schedule: Schedule) -> pd.DataFrame:
 def _csv_cell(key: str, value: Any) -> Any:
     if key in DATE_KEYS:
         return value.isoformat() if value else ""
-    return neutralise(value)
+    return table_text(value)
 
 
 # ---------------------------------------------------------------- csv
@@ -275,10 +280,14 @@ def _fill(colour: str) -> PatternFill:
 
 
 def _set_text(cell: Any, value: Any) -> None:
-    """Store a value; text that looks like a formula stays text (no formula, no quote shown)."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    """Store a value; any text stays text (never a formula, no quote shown), without
+    characters XML cannot hold."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = xml_text(value)
+    cell.value = text
+    cell.data_type = "s"
 
 
 def _display_width(text: str) -> int:
@@ -370,9 +379,9 @@ def _gantt_rows(sheet: Worksheet, schedule: Schedule, days: list[date], off: Off
     for activity_id, tasks in grouped_tasks(schedule):
         for task in tasks:
             row += 1
-            sheet.cell(row=row, column=1, value=activity_label(schedule, activity_id))
+            _set_text(sheet.cell(row=row, column=1), activity_label(schedule, activity_id))
             _set_text(sheet.cell(row=row, column=2), task.name)
-            sheet.cell(row=row, column=3, value=names.get(task.assignee, task.assignee))
+            _set_text(sheet.cell(row=row, column=3), names.get(task.assignee, task.assignee))
             if task.late_days > 0:
                 sheet.cell(row=row, column=2).font = Font(bold=True, color=LATE_COLOUR[1:])
                 sheet.cell(row=row, column=2).fill = _fill("#ffe3e3")
@@ -490,8 +499,12 @@ def _people_rows(
     capacity = {p.id: p.capacity for p in schedule.staff}
     for pid, colour in person_colours(schedule).items():
         values = [round(load.get(pid, {}).get(w, 0.0), 2) for w in weeks]
-        sheet.append([names.get(pid, pid), pid, capacity.get(pid, 100), *values])
-        sheet.cell(row=sheet.max_row, column=1).fill = _fill(colour)
+        row = sheet.max_row + 1
+        for column, value in enumerate(
+            [names.get(pid, pid), pid, capacity.get(pid, 100), *values], start=1
+        ):
+            _set_text(sheet.cell(row=row, column=column), value)
+        sheet.cell(row=row, column=1).fill = _fill(colour)
 
 
 def _deterministic_zip(data: bytes) -> bytes:

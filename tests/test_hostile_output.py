@@ -1,0 +1,430 @@
+"""Hostile text in, safe files out (issue 11, class 4), through the CLI.
+
+4. Whatever `validate` accepts, `plan` exports: staff ids named like the team's and the
+   activities' calendars, emails with line breaks, lone surrogates, control characters,
+   mathtext, very long names. `export` of such a schedule.json too.
+
+Every output is checked the same way (`check_outputs`): each .ics parses with icalendar and
+holds only the properties the exporter writes, on CRLF lines only; csv rows have the
+header's width and no formula; no xlsx cell is a formula; gantt.html has one script element
+and no event-handler attribute; schedule.json is UTF-8 JSON; gantt.png is a PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from conftest import crash_report, invoke_cli
+from icalendar import Calendar
+from openpyxl import load_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICKSTART = ROOT / "examples" / "quickstart.yaml"
+
+# --- a small plan whose every free text can be replaced ---------------------------------------
+
+TEXT_FIELDS = (
+    "plan_name",
+    "store_a",
+    "store_b",
+    "name_a",
+    "name_b",
+    "title_a",
+    "title_b",
+    "template_en",
+    "template_zh",
+    "step_en",
+    "step_zh",
+)
+EMAIL_FIELDS = ("email_a", "email_b")
+SAFE = {
+    "plan_name": "Hostile shop",
+    "store_a": "天猫旗舰店",
+    "store_b": "京东店",
+    "name_a": "王芳",
+    "name_b": "李娜",
+    "title_a": "春季特惠",
+    "title_b": "秋季特惠",
+    "template_en": "Sale",
+    "template_zh": "特惠",
+    "step_en": "Plan",
+    "step_zh": "策划",
+    "email_a": "wang.fang@example.com",
+    "email_b": "li.na@example.com",
+    "id_a": "wang_fang",
+    "id_b": "li_na",
+}
+
+PLAN = """\
+name: {plan_name}
+start: 2026-03-01
+end: 2026-03-31
+language: zh
+templates: [templates]
+stores:
+  - {{id: tmall, name: {store_a}}}
+  - {{id: jd, name: {store_b}}}
+staff:
+  - {{id: {id_a}, name: {name_a}, email: {email_a}, roles: [operations]}}
+  - {{id: {id_b}, name: {name_b}, email: {email_b}, roles: [design]}}
+activities:
+  - {{id: spring_sale, template: sale, start: 2026-03-20, title: {title_a}, store: tmall}}
+  - {{id: autumn_sale, template: sale, start: 2026-03-27, title: {title_b}, store: jd}}
+"""
+
+TEMPLATE = """\
+id: sale
+name: {{en: {template_en}, zh: {template_zh}}}
+kind: theme
+live_days: 3
+steps:
+  - id: plan
+    name: {{en: {step_en}, zh: {step_zh}}}
+    role: operations
+    duration: 2
+    earliest: start-12d
+    due: start-8d
+  - id: poster
+    name: {{en: Poster, zh: 海报}}
+    role: design
+    duration: 2
+    after: [plan]
+    due: start-4d
+"""
+
+
+def scalar(text: str) -> str:
+    """`text` as a YAML double-quoted scalar: every character escaped as JSON writes it
+    (JSON's escapes are YAML's), so a lone surrogate or a control character gets in whole."""
+    return json.dumps(text, ensure_ascii=True)
+
+
+def write_plan(folder: Path, **texts: str) -> Path:
+    """The small plan (2 people, 2 stores, 2 activities of 2 steps) in `folder`, each text
+    field replaced by the one given (ids and emails too)."""
+    values = {**SAFE, **texts}
+    quoted = {key: scalar(value) for key, value in values.items()}
+    (folder / "templates").mkdir(parents=True, exist_ok=True)
+    (folder / "templates" / "sale.yaml").write_text(TEMPLATE.format(**quoted), encoding="utf-8")
+    plan = folder / "plan.yaml"
+    plan.write_text(PLAN.format(**quoted), encoding="utf-8")
+    return plan
+
+
+def quickstart(folder: Path, *replacements: tuple[str, str]) -> Path:
+    """A copy of examples/quickstart.yaml with each (old, new) text replaced once."""
+    text = QUICKSTART.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = folder / "plan.yaml"
+    plan.write_text(text, encoding="utf-8")
+    return plan
+
+
+# --- running the CLI ------------------------------------------------------------------------
+
+
+def no_crash(result: Result) -> None:
+    """The CLI handled whatever happened: no exception escaped, no traceback printed."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), crash_report(
+        result
+    )
+    assert "Traceback" not in result.output, result.output
+
+
+def cli(*args: str | Path) -> Result:
+    result = invoke_cli(args)
+    no_crash(result)
+    return result
+
+
+def plan_exports_what_validate_accepts(plan: Path, out: Path) -> Result:
+    """`validate` then `plan`: accepted plans are planned and exported (0 or 4), refused ones
+    are refused by `plan` too (2) with nothing written."""
+    checked = cli("validate", plan)
+    assert checked.exit_code in (0, 2), checked.output
+    planned = cli("plan", plan, "--out", out, "--effort", "1")
+    if checked.exit_code == 2:
+        assert planned.exit_code == 2, planned.output
+        assert not out.exists()
+    else:
+        assert planned.exit_code in (0, 4), planned.output
+        check_outputs(out)
+    return planned
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+# --- what every output folder must be -------------------------------------------------------
+
+CALENDAR_PROPERTIES = {
+    "PRODID",
+    "VERSION",
+    "CALSCALE",
+    "NAME",
+    "X-WR-CALNAME",
+    "X-WR-TIMEZONE",
+    "REFRESH-INTERVAL",
+    "X-PUBLISHED-TTL",
+    "X-PROMO-PLAN",
+}
+EVENT_PROPERTIES = {
+    "UID",
+    "DTSTAMP",
+    "SEQUENCE",
+    "DTSTART",
+    "DTEND",
+    "SUMMARY",
+    "DESCRIPTION",
+    "CATEGORIES",
+    "STATUS",
+    "TRANSP",
+    "PRIORITY",
+    "ATTENDEE",
+    "X-PROMO-REF",
+    "X-PROMO-ASSIGNEE",
+    "X-PROMO-FINGERPRINT",
+}
+ALARM_PROPERTIES = {"ACTION", "DESCRIPTION", "TRIGGER"}
+TIMEZONE_PROPERTIES = {"TZID", "TZNAME", "TZOFFSETFROM", "TZOFFSETTO", "DTSTART", "RRULE", "RDATE"}
+COMPONENT_PROPERTIES = {
+    "VCALENDAR": CALENDAR_PROPERTIES,
+    "VEVENT": EVENT_PROPERTIES,
+    "VALARM": ALARM_PROPERTIES,
+    "VTIMEZONE": TIMEZONE_PROPERTIES,
+    "STANDARD": TIMEZONE_PROPERTIES,
+    "DAYLIGHT": TIMEZONE_PROPERTIES,
+}
+EVERY_PROPERTY = set().union(*COMPONENT_PROPERTIES.values()) | {"BEGIN", "END"}
+CONTENT_LINE = re.compile(r"([A-Z][A-Z0-9-]*)[;:]")
+
+
+def check_calendar(path: Path) -> None:
+    """An .ics file holds only the exporter's components and properties, one per CRLF line:
+    no text can have smuggled in a line or a property."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    unfolded = re.sub(r"\r\n[ \t]", "", text)
+    assert unfolded.endswith("\r\n"), path
+    for line in unfolded.removesuffix("\r\n").split("\r\n"):
+        assert "\r" not in line and "\n" not in line, f"{path.name}: a bare line break: {line!r}"
+        found = CONTENT_LINE.match(line)
+        assert found and found.group(1) in EVERY_PROPERTY, f"{path.name}: {line[:80]!r}"
+    calendar = Calendar.from_ical(raw)
+    for component in calendar.walk():
+        allowed = COMPONENT_PROPERTIES.get(component.name)
+        assert allowed is not None, f"{path.name}: component {component.name}"
+        names = {name for name, _ in component.property_items(recursive=False)}
+        extra = names - allowed - {"BEGIN", "END"}
+        assert not extra, f"{path.name}: {component.name} has {extra}"
+    for event in calendar.walk("VEVENT"):
+        assert len(event.walk("VALARM")) <= 1
+
+
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet could read this text as a formula: its first character after
+    spaces and invisible characters is = + - @ (or a full-width one), or it starts with a
+    tab or a carriage return."""
+    if value.startswith(("\t", "\r")):
+        return True
+    rest = re.sub(
+        r"^[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+", "", value
+    )
+    return rest[:1] in {"=", "+", "-", "@", "＝", "＋", "－", "＠"}
+
+
+def check_csv(path: Path) -> None:
+    """UTF-8 with BOM, every row as wide as the header (a line break inside a cell is
+    quoted), and no cell that starts like a formula unless it starts with `'`."""
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows, path
+    for number, row in enumerate(rows):
+        assert len(row) == len(rows[0]), f"{path.name} row {number}: {row}"
+        for cell in row:
+            assert not formula_like(cell), f"{path.name} row {number}: {cell[:80]!r}"
+
+
+def check_xlsx(path: Path) -> None:
+    """Every sheet: no formula cell; a text that starts like a formula is a text cell."""
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["Tasks", "Gantt", "People"]
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                where = f"{sheet.title}!{cell.coordinate}"
+                assert cell.data_type != "f", f"{where}: formula {cell.value!r}"
+                if isinstance(cell.value, str) and formula_like(cell.value):
+                    assert cell.data_type in ("s", "inlineStr"), where
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts = 0
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        self.handlers += [f"<{tag} {name}>" for name, _ in attrs if name.startswith("on")]
+
+
+def check_html(path: Path) -> None:
+    """One script element (the page's own) and no event-handler attribute."""
+    text = path.read_bytes().decode("utf-8")
+    assert text.lower().count("<script") == 1, path
+    tags = _Tags()
+    tags.feed(text)
+    tags.close()
+    assert tags.scripts == 1, f"{path.name}: {tags.scripts} script elements"
+    assert not tags.handlers, f"{path.name}: {tags.handlers[:3]}"
+
+
+def check_outputs(out: Path) -> None:
+    """Every file of the output folder is well formed and safe (see the module docstring)."""
+    json.loads((out / "schedule.json").read_bytes().decode("utf-8"))
+    calendars = sorted((out / "calendar").glob("*.ics"))
+    assert {"team.ics", "activities.ics"} <= {p.name for p in calendars}
+    for path in calendars:
+        check_calendar(path)
+    for name in ("schedule.csv", "changes.csv"):
+        check_csv(out / name)
+    check_xlsx(out / "schedule.xlsx")
+    check_html(out / "gantt.html")
+    assert (out / "gantt.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def team_events(out: Path) -> dict[str, dict[str, str]]:
+    """team.ics's events by UID: their SEQUENCE, STATUS and assignee."""
+    calendar = Calendar.from_ical((out / "calendar" / "team.ics").read_bytes())
+    return {
+        str(e["UID"]): {
+            "sequence": str(e.get("SEQUENCE")),
+            "status": str(e.get("STATUS")),
+            "assignee": str(e.get("X-PROMO-ASSIGNEE")),
+        }
+        for e in calendar.walk("VEVENT")
+    }
+
+
+def sequences(folder: Path) -> dict[str, dict[str, tuple[int, str]]]:
+    """Every calendar file's events: file name -> UID -> (SEQUENCE, STATUS)."""
+    return {
+        path.name: {
+            str(e["UID"]): (int(e.get("SEQUENCE", 0)), str(e.get("STATUS")))
+            for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        }
+        for path in sorted(folder.glob("*.ics"))
+    }
+
+
+def person_events(path: Path) -> dict[str, str]:
+    """A person file's events: UID -> STATUS."""
+    calendar = Calendar.from_ical(path.read_bytes())
+    return {str(e["UID"]): str(e.get("STATUS")) for e in calendar.walk("VEVENT")}
+
+
+# --- 4. whatever validate accepts, plan exports ----------------------------------------------
+
+
+@pytest.mark.parametrize("staff_id", ["team", "activities"])
+def test_a_staff_id_named_like_a_shared_calendar_gets_its_own_file(tmp_path, staff_id):
+    plan = write_plan(tmp_path, id_b=staff_id)
+    out = tmp_path / "out"
+    first = plan_exports_what_validate_accepts(plan, out)
+    if first.exit_code == 2:  # the plan loader refuses the id: as good
+        assert staff_id in first.output
+        return
+    folder = out / "calendar"
+    own = folder / f"staff~{staff_id}.ics"
+    team = team_events(out)
+    mine = person_events(own)
+    assert mine and set(mine) == {u for u, e in team.items() if e["assignee"] == staff_id}
+    assert len(team) == 4  # team.ics is the team's: every task, not the person's file
+    activities = Calendar.from_ical((folder / "activities.ics").read_bytes()).walk("VEVENT")
+    assert len(activities) == 2  # the activities' live windows, not the person's tasks
+    assert not any("X-PROMO-ASSIGNEE" in e for e in activities)
+    before = sequences(folder)
+    again = cli("plan", plan, "--out", out, "--effort", "1")
+    assert again.exit_code == 0, again.output
+    assert sequences(folder) == before  # read back as its state: no event changed or doubled
+    exported = cli("export", out / "schedule.json", "--out", tmp_path / "exported")
+    assert exported.exit_code == 0, exported.output
+    assert person_events(tmp_path / "exported" / "calendar" / own.name) == mine
+
+
+HOSTILE_CASES = {
+    "email with CRLF and a property": {"email_b": "li.na@example.com\r\nX-INJECTED:1"},
+    "email with LF, quote and angle": {"email_b": 'li"na@example.com\n<ATTENDEE:x>'},
+    "staff id with a trailing line break": {"id_b": "li_na\n"},
+    "lone surrogates": {"name_b": "李\ud800娜", "plan_name": "shop \udfff", "title_a": "\udc80"},
+    "terminal escape and NUL": {"name_b": "李\x1b[31m娜\x00", "step_zh": "\x07策划\x08"},
+    "C1 controls, DEL, non-characters": {"name_a": "\x85\x9b\x7f\ufffe\uffff王芳"},
+    "mathtext in the chart": {"title_a": r"$\frac{$ sale", "name_b": "$x^$"},
+    "bidi and line separators": {"plan_name": "\u202eshop\u2066\u2028next", "store_b": "\u200f"},
+    "script and handler": {"title_b": "</script><script>alert(1)</script><b onclick=x>"},
+    "longer than an Excel cell": {"title_a": "=" + "长" * 40000},
+}
+
+
+@pytest.mark.parametrize("texts", HOSTILE_CASES.values(), ids=HOSTILE_CASES.keys())
+def test_plan_exports_every_text_that_validate_accepts(tmp_path, texts):
+    out = tmp_path / "out"
+    planned = plan_exports_what_validate_accepts(write_plan(tmp_path, **texts), out)
+    if planned.exit_code == 2:
+        return
+    exported = cli("export", out / "schedule.json", "--out", tmp_path / "again")
+    if "id_b" not in texts:  # a staff id that names no file is refused in a schedule.json
+        assert exported.exit_code == 0, exported.output
+        check_outputs(tmp_path / "again")
+
+
+def test_an_email_with_a_line_break_adds_no_property(tmp_path):
+    out = tmp_path / "out"
+    email = "li.na@example.com\r\nX-INJECTED:1"
+    if plan_exports_what_validate_accepts(write_plan(tmp_path, email_b=email), out).exit_code:
+        return
+    text = (out / "calendar" / "li_na.ics").read_text(encoding="utf-8")
+    assert "\nX-INJECTED" not in text
+    attendee = Calendar.from_ical(text).walk("VEVENT")[0]["ATTENDEE"]
+    assert str(attendee) == "mailto:li.na@example.com%0D%0AX-INJECTED:1"
+
+
+def test_export_of_a_schedule_with_hostile_texts(tmp_path):
+    """schedule.json may hold any text a plan cannot (escapes JSON allows): export writes
+    every file, and what cannot be written in a format is dropped or replaced there."""
+    out = tmp_path / "out"
+    assert cli("plan", write_plan(tmp_path), "--out", out, "--effort", "1").exit_code == 0
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    nasty = "=\ud800\x00\x1b[2J\r\nX-INJECTED:1\u2028$\\frac{$</script><img onerror=x>"
+    data["plan"] = nasty
+    data["stores"] = [{"id": "tmall", "name": nasty}, {"id": "jd", "name": "-" + nasty}]
+    for task in data["tasks"]:
+        task["name"] = "@" + nasty
+        task["role"] = "+" + nasty
+    for activity in data["activities"]:
+        activity["name"] = nasty * 3
+        activity["kind"] = nasty
+    for person in data["staff"]:
+        person["name"] = "\t" + nasty
+        person["email"] = "x@example.com" + nasty
+    data["warnings"] = [nasty]
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(data, ensure_ascii=True), encoding="ascii")
+    again = tmp_path / "again"
+    result = cli("export", hostile, "--out", again)
+    assert result.exit_code == 0, result.output
+    check_outputs(again)
+    written = json.loads((again / "schedule.json").read_text(encoding="utf-8"))
+    assert written["plan"] == nasty.replace("\ud800", "\ufffd")  # all but the surrogate kept
