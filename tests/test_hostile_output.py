@@ -1,8 +1,11 @@
-"""Hostile text in, safe files out (issue 11, class 4), through the CLI.
+"""Hostile text in, safe files out (issue 11, classes 4 and 6), through the CLI.
 
 4. Whatever `validate` accepts, `plan` exports: staff ids named like the team's and the
    activities' calendars, emails with line breaks, lone surrogates, control characters,
    mathtext, very long names. `export` of such a schedule.json too.
+6. No formula anywhere: every text cell of every xlsx sheet is a text cell (one that looks
+   like a formula carries Excel's quote prefix), and no cell of schedule.csv or changes.csv
+   starts like a formula unless neutralised with `'`.
 
 Every output is checked the same way (`check_outputs`): each .ics parses with icalendar and
 holds only the properties the exporter writes, on CRLF lines only; csv rows have the
@@ -257,7 +260,8 @@ def check_csv(path: Path) -> None:
 
 
 def check_xlsx(path: Path) -> None:
-    """Every sheet: no formula cell; a text that starts like a formula is a text cell."""
+    """Every sheet: no formula cell; a text that starts like a formula is a text cell with
+    Excel's quote prefix (so that editing it does not make it one either)."""
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["Tasks", "Gantt", "People"]
     for sheet in workbook.worksheets:
@@ -267,6 +271,7 @@ def check_xlsx(path: Path) -> None:
                 assert cell.data_type != "f", f"{where}: formula {cell.value!r}"
                 if isinstance(cell.value, str) and formula_like(cell.value):
                     assert cell.data_type in ("s", "inlineStr"), where
+                    assert cell.quotePrefix, f"{where}: {cell.value[:80]!r} has no quote prefix"
 
 
 class _Tags(HTMLParser):
@@ -428,3 +433,68 @@ def test_export_of_a_schedule_with_hostile_texts(tmp_path):
     check_outputs(again)
     written = json.loads((again / "schedule.json").read_text(encoding="utf-8"))
     assert written["plan"] == nasty.replace("\ud800", "\ufffd")  # all but the surrogate kept
+
+
+# --- 6. no formula in any sheet or csv -------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/","click")'
+
+
+def test_no_sheet_and_no_csv_holds_a_formula(tmp_path):
+    plan = quickstart(
+        tmp_path,
+        ("name: 李娜", f"name: {scalar(HYPERLINK)}"),
+        ("name: 陈静", "name: \"@SUM(1+1)*cmd|' /C calc'!A0\""),
+        ("title: 春茶上新", 'title: "+HYPERLINK(\\"http://evil.example/\\")"'),
+        ("title: 会员日", 'title: " =1+1"'),
+        ("name: 小山茶铺 2026 春季", 'name: "-2+3 小山茶铺"'),
+    )
+    out = tmp_path / "out"
+    planned = cli("plan", plan, "--out", out, "--effort", "1")
+    assert planned.exit_code in (0, 4), planned.output
+    check_outputs(out)
+    workbook = load_workbook(out / "schedule.xlsx")
+    gantt, people = workbook["Gantt"], workbook["People"]
+    assignees = [c for c in gantt["C"] if c.value == HYPERLINK]
+    assert assignees, "the Gantt sheet names the person as written"
+    assert all(c.data_type == "s" and c.quotePrefix for c in assignees)
+    activities = {c.value for c in gantt["A"] if isinstance(c.value, str)}
+    assert any(v.startswith('+HYPERLINK("http://evil.example/")') for v in activities)
+    names = {c.value: c for c in people["A"]}
+    assert names[HYPERLINK].data_type == "s" and names[HYPERLINK].quotePrefix
+    assert names["@SUM(1+1)*cmd|' /C calc'!A0"].quotePrefix
+    tasks = workbook["Tasks"]
+    assert any(c.value == HYPERLINK and c.quotePrefix for c in tasks["H"])  # assignee column
+    rows = list(csv.reader(io.StringIO((out / "schedule.csv").read_text("utf-8-sig"))))
+    assert ["'" + HYPERLINK] in [[r[7]] for r in rows]  # neutralised with a quote in the csv
+
+
+def test_changes_csv_neutralises_ids_and_reasons(tmp_path):
+    """changes.csv's task and activity ids, and a reason that names a person, as text."""
+    out = tmp_path / "out"
+    assert cli("plan", write_plan(tmp_path), "--out", out, "--effort", "1").exit_code == 0
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    starts = ["=1+1", "-2+3", "@SUM(A1)", "\t=1", " =1", "\uff1d1+1", "\u202e=1"]
+    for index, task in enumerate(data["tasks"]):
+        task["id"] = f"{starts[index % len(starts)]}/{index}"
+        task["activity"] = starts[(index + 1) % len(starts)]
+        task["after"] = []
+    data["staff"][1]["name"] = HYPERLINK
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(data), encoding="utf-8")
+    folder = tmp_path / "folder"
+    assert cli("export", first, "--out", folder).exit_code == 0
+    check_outputs(folder)
+    added = list(csv.DictReader(io.StringIO((folder / "changes.csv").read_text("utf-8-sig"))))
+    assert {row["change"] for row in added} == {"added"} and len(added) == len(data["tasks"])
+    assert {row["task"][:1] for row in added} == {"'"}
+    data["staff"] = data["staff"][:1]  # li_na leaves: her tasks go to wang_fang
+    for task in data["tasks"]:
+        task["assignee"] = data["staff"][0]["id"]
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(data), encoding="utf-8")
+    assert cli("export", second, "--out", folder).exit_code == 0
+    check_outputs(folder)
+    moved = list(csv.DictReader(io.StringIO((folder / "changes.csv").read_text("utf-8-sig"))))
+    reasons = {row["reason"] for row in moved if row["change"] == "reassigned"}
+    assert reasons and all(r.startswith("'" + HYPERLINK) for r in reasons), reasons

@@ -5,9 +5,10 @@ Excel shows Chinese. Text cells that a spreadsheet would read as a formula (star
 `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`; line breaks are `\n`
 (quoted), other control characters are dropped (`scheduler.export.cells.table_text`).
 
-In `schedule.xlsx` every text cell, on every sheet, is a text cell (never a formula);
-characters XML cannot hold are dropped and a text longer than an Excel cell is cut
-(`scheduler.export.cells.xml_text`).
+In `schedule.xlsx` every text cell, on every sheet, is a text cell (never a formula): text
+that looks like one keeps its value and gets Excel's quote prefix, so that editing the cell
+does not turn it into a formula either; characters XML cannot hold are dropped and a text
+longer than an Excel cell is cut (`scheduler.export.cells.xml_text`).
 
 `schedule.xlsx` has three sheets: `Tasks` (the same table, with real dates and a filter),
 `Gantt` (one row per task, one column per calendar day; the task's working days are filled in
@@ -39,7 +40,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.export.cells import table_text, xml_text
+from scheduler.export.cells import looks_like_formula, table_text, xml_text
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 
@@ -280,14 +281,16 @@ def _fill(colour: str) -> PatternFill:
 
 
 def _set_text(cell: Any, value: Any) -> None:
-    """Store a value; any text stays text (never a formula, no quote shown), without
-    characters XML cannot hold."""
+    """Store a value; any text stays text: never a formula, with Excel's quote prefix when it
+    looks like one (no quote shown), without characters XML cannot hold."""
     if not isinstance(value, str):
         cell.value = value
         return
     text = xml_text(value)
     cell.value = text
     cell.data_type = "s"
+    if looks_like_formula(text):
+        cell.quotePrefix = True
 
 
 def _display_width(text: str) -> int:
