@@ -656,11 +656,23 @@ def test_another_plans_calendar_is_not_taken_as_state(schedule: Schedule, tmp_pa
     assert all(str(e["STATUS"]) == "CONFIRMED" for e in team.values())
 
 
-def test_staff_id_that_cannot_name_a_file_is_refused(schedule: Schedule, tmp_path: Path):
+def test_staff_id_that_cannot_name_a_file_gets_an_escaped_file(schedule: Schedule, tmp_path: Path):
+    """A person whose id is `team` cannot have calendar/team.ics: their file is
+    staff~team.ics, and team.ics stays the team's file with every task."""
     bad = dataclasses.replace(schedule, staff=[*schedule.staff, Person("team", "Team", ("x",))])
-    with pytest.raises(ValueError, match="'team'"):
-        export(bad, tmp_path)
-    assert not (tmp_path / "calendar").exists()
+    task = bad.tasks[0]
+    bad = dataclasses.replace(
+        bad, tasks=[dataclasses.replace(task, assignee="team"), *bad.tasks[1:]]
+    )
+    export(bad, tmp_path)
+    folder = tmp_path / "calendar"
+    team = Calendar.from_ical((folder / "team.ics").read_bytes())
+    assert len(team.walk("VEVENT")) >= len(bad.tasks)
+    person = Calendar.from_ical((folder / "staff~team.ics").read_bytes())
+    uids = {str(e["UID"]) for e in person.walk("VEVENT")}
+    assert uids and uids <= {str(e["UID"]) for e in team.walk("VEVENT")}
+    mine = {task_uid(bad.plan, task.id, n) for n in range(1, len(task.stretches) + 1)}
+    assert uids == mine
 
 
 def golden_check(data: bytes, golden: Path) -> None:
