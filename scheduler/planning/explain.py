@@ -62,7 +62,10 @@ def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
         follows = compiled.calendar.workday(pred_end, 1) if not data["lag"] else None
         if follows is None or follows == start:
             return f"it starts {start} at the earliest, after {pred} (earliest end {pred_end}){lag}"
-    return f"it may not start before its earliest date {compiled.graph.nodes[task_id]['earliest']}"
+    earliest = compiled.graph.nodes[task_id]["earliest"]
+    if earliest is None:  # held by the re-planning day: nothing new starts before it
+        return f"it may not start before {start}, the re-planning day"
+    return f"it may not start before its earliest date {earliest}"
 
 
 def _busy(
