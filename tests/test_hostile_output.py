@@ -1,4 +1,4 @@
-"""Hostile text in, safe files out (issue 11, classes 4 and 6), through the CLI.
+"""Hostile text in, safe files out (issue 11, classes 4, 6 and 7), through the CLI.
 
 4. Whatever `validate` accepts, `plan` exports: staff ids named like the team's and the
    activities' calendars, emails with line breaks, lone surrogates, control characters,
@@ -6,6 +6,8 @@
 6. No formula anywhere: every text cell of every xlsx sheet is a text cell (one that looks
    like a formula carries Excel's quote prefix), and no cell of schedule.csv or changes.csv
    starts like a formula unless neutralised with `'`.
+7. A broken schedule.json given to `export` is bad input: exit 2, one line per mistake naming
+   the file and the key path, no traceback, nothing written, no folder made.
 
 Every output is checked the same way (`check_outputs`): each .ics parses with icalendar and
 holds only the properties the exporter writes, on CRLF lines only; csv rows have the
@@ -498,3 +500,155 @@ def test_changes_csv_neutralises_ids_and_reasons(tmp_path):
     moved = list(csv.DictReader(io.StringIO((folder / "changes.csv").read_text("utf-8-sig"))))
     reasons = {row["reason"] for row in moved if row["change"] == "reassigned"}
     assert reasons and all(r.startswith("'" + HYPERLINK) for r in reasons), reasons
+
+
+# --- 7. a broken schedule.json is bad input --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_schedule(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("good")
+    planned = cli("plan", write_plan(folder), "--out", folder / "out", "--effort", "1")
+    assert planned.exit_code == 0, planned.output
+    return json.loads((folder / "out" / "schedule.json").read_text(encoding="utf-8"))
+
+
+def _set(path: str, value: object):
+    """A change of the schedule.json object: the value at `path` (keys and indexes joined by
+    dots) set, or removed when `value` is REMOVE."""
+
+    def change(data: dict) -> None:
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+        for key in parents:
+            data = data[key]
+        if value is REMOVE:
+            del data[last]
+        else:
+            data[last] = value
+
+    return change
+
+
+REMOVE = object()
+BROKEN = {
+    # name: (change of the object or the file's text, the line expected, its key path)
+    "not JSON": ('{"format": 1, ', "line 1 column 15: not JSON: Expecting property name"),
+    "empty file": ("", "line 1 column 1: not JSON: Expecting value"),
+    "NaN": ('{"plan": NaN}', "not JSON: NaN is not a number JSON allows"),
+    "nested too deeply": ("[" * 100000 + "]" * 100000, "not JSON: nested too deeply"),
+    "list at top level": ("[1, 2]", "[1, 2]: not a schedule (a JSON object with format, plan"),
+    "not UTF-8": (b'{"plan": "\xff"}', "byte 10: not UTF-8 text"),
+    "a key missing": (_set("tasks.3.start", REMOVE), "tasks[3].start: missing (a date YYYY-MM-DD)"),
+    "a bad date": (
+        _set("tasks.3.start", "2027-13-01"),
+        "tasks[3].start: 2027-13-01: not a date (YYYY-MM-DD)",
+    ),
+    "a date not written YYYY-MM-DD": (
+        _set("tasks.0.due", "20260310"),
+        "tasks[0].due: 20260310: not a date (YYYY-MM-DD)",
+    ),
+    "a date out of range": (
+        _set("activities.1.end", "9999-12-31"),
+        "activities[1].end: 9999-12-31: out of range (a date from 1900-01-01 to 2199-12-31)",
+    ),
+    "an assignee like ../x": (
+        _set("tasks.1.assignee", "../x"),
+        "tasks[1].assignee: ../x: not a staff id (an id: letters, digits",
+    ),
+    "a staff id with a line break": (
+        _set("staff.0.id", "wang_fang\nX"),
+        "staff[0].id: wang_fang\\nX: not a staff id",
+    ),
+    "tasks not a list": (_set("tasks", {"a": 1}), 'tasks: {"a": 1}: not a list (a JSON list)'),
+    "a task not an object": (_set("tasks.2", "x"), "tasks[2]: x: not an object (a JSON object)"),
+    "a load as text": (_set("tasks.0.load", "100"), "tasks[0].load: 100: not integer 1..100"),
+    "a load true": (_set("tasks.0.load", True), "tasks[0].load: true: not integer 1..100"),
+    "end before start": (_set("tasks.0.end", "2026-01-01"), "tasks[0].end: 2026-01-01: before"),
+    "an unknown status": (_set("status", "great"), "status: great: unknown status"),
+    "an unknown timezone": (
+        _set("timezone", "../../etc/passwd"),
+        "timezone: ../../etc/passwd: unknown timezone",
+    ),
+    "a duplicate task id": (
+        lambda d: d["tasks"][1].update(id=d["tasks"][0]["id"]),
+        "tasks[1].id: ",
+    ),
+    "a stretch outside its task": (
+        _set("tasks.0.stretches", [["2020-01-01", "2020-01-02"]]),
+        "tasks[0].stretches[0]: ",
+    ),
+    "a plan name not a text": (_set("plan", ["x"]), 'plan: ["x"]: not a text (a non-empty text)'),
+}
+
+
+def _broken_file(tmp_path: Path, data: dict, change) -> Path:
+    path = tmp_path / "schedule.json"
+    if isinstance(change, bytes):
+        path.write_bytes(change)
+    elif isinstance(change, str):
+        path.write_text(change, encoding="utf-8")
+    else:
+        copy = json.loads(json.dumps(data))
+        change(copy)
+        path.write_text(json.dumps(copy, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("change", "expected"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_schedule_json_is_bad_input_and_nothing_is_written(
+    tmp_path, monkeypatch, good_schedule, change, expected
+):
+    monkeypatch.chdir(tmp_path)
+    _broken_file(tmp_path, good_schedule, change)
+    result = cli("export", "schedule.json", "--out", "out")
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"schedule.json: {expected}"), lines[0]
+    assert len(lines[0]) < 700
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_mistake_of_a_schedule_json_is_reported_at_once(tmp_path, good_schedule):
+    data = json.loads(json.dumps(good_schedule))
+    data["tasks"][3]["start"] = "2027-13-01"
+    del data["tasks"][0]["assignee"]
+    data["staff"][1]["capacity"] = 0
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("export", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"{path}: tasks[0].assignee: missing (an id: letters, digits, '_', '.' and '-', "
+        "starting with a letter or digit)",
+        f"{path}: tasks[3].start: 2027-13-01: not a date (YYYY-MM-DD)",
+        f"{path}: staff[1].capacity: 0: not integer 1..100 (an integer 1..100)",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_null_in_an_optional_field_is_taken_as_absent(tmp_path, good_schedule):
+    data = json.loads(json.dumps(good_schedule))
+    for key in ("language", "timezone", "activities", "stores", "warnings", "solver"):
+        data[key] = None
+    data["explanation"] = [{"term": None, "text": None}]
+    for key in ("due", "earliest", "after", "stretches"):
+        data["tasks"][0][key] = None
+    data["staff"][0].update(email=None, roles=None)
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("export", path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    check_outputs(tmp_path / "out")
+
+
+def test_a_broken_schedule_json_leaves_an_existing_folder_as_it_was(tmp_path, good_schedule):
+    out = tmp_path / "out"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(good_schedule), encoding="utf-8")
+    assert cli("export", good, "--out", out).exit_code == 0
+    before = files_of(out)
+    bad = _broken_file(tmp_path, good_schedule, _set("tasks.1.assignee", "../x"))
+    assert cli("export", bad, "--out", out).exit_code == 2
+    assert files_of(out) == before
+    assert not (tmp_path / "x.ics").exists() and not (out / "x.ics").exists()
