@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import re
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from datetime import time
@@ -32,7 +35,7 @@ from scheduler.terminal import (
     version_table,
 )
 from scheduler.versions import folder as version
-from scheduler.versions.history import HistoryError, Run
+from scheduler.versions.history import HISTORY, HistoryError, Run
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
@@ -56,13 +59,24 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
                 click.echo(str(problem), err=True)
             code = BAD_INPUT
         except OSError as failed:  # an output folder that cannot be written, a full disk
-            click.echo(f"{failed.filename or ''}: {failed.strerror or failed}", err=True)
+            click.echo(_os_failure(failed, kwargs.get("out_dir")), err=True)
+            code = BAD_INPUT
+        except sqlite3.Error as failed:  # history.sqlite on a full or read-only disk
+            out_dir = kwargs.get("out_dir")
+            where = f"{out_dir}/{HISTORY}" if out_dir else HISTORY
+            click.echo(f"{where}: {failed}{_kept(out_dir)}", err=True)
             code = BAD_INPUT
         except version.FolderBusy as busy:
             click.echo(str(busy), err=True)
             code = BUSY
         except HistoryError as bad:
-            click.echo(str(bad), err=True)
+            out_dir = kwargs.get("out_dir")
+            text = str(bad)
+            if out_dir:  # the history being written is the staged copy of DIR/history.sqlite
+                text = text.replace(
+                    str(Path(out_dir, version.STAGING, HISTORY)), f"{out_dir}/{HISTORY}"
+                )
+            click.echo(text, err=True)
             code = BAD_INPUT
         except CalendarStateError as bad:
             click.echo(
@@ -72,6 +86,43 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         sys.exit(code)
 
     return wrapper
+
+
+def _os_failure(failed: OSError, out_dir: Path | None) -> str:
+    """One line for a file that could not be read or written: the file as the user knows it
+    (in the output folder, not its staging copy, backup or temporary file; the folder for
+    its lock or journal) and, in the output folder, that the folder is left as it was."""
+    if isinstance(failed, FileNotFoundError) and isinstance(failed.__context__, OSError):
+        failed = failed.__context__  # cleaning up after the first failure failed as well
+    reason = failed.strerror or str(failed)
+    name = failed.filename if failed.filename is not None else failed.filename2
+    if isinstance(failed, shutil.Error) and failed.args and isinstance(failed.args[0], list):
+        _source, name, reason = failed.args[0][0]  # copytree: (source, target, why) each
+    if name is None:
+        return f"{out_dir}: {reason}{_kept(out_dir)}" if out_dir else reason
+    path = Path(os.fsdecode(name))
+    if out_dir is None:
+        return f"{path}: {reason}"
+    try:
+        parts = path.relative_to(out_dir).parts
+    except ValueError:
+        if Path(out_dir).is_relative_to(path):
+            return f"{path}: {reason} (the output folder {out_dir} cannot be made)"
+        return f"{path}: {reason}"
+    if parts[:1] in ((version.STAGING,), (version.BACKUP,)):
+        parts = parts[1:]
+    if not parts or parts[0] in (version.LOCK, version.JOURNAL, version.STAGING, version.BACKUP):
+        return f"{out_dir}: {reason}{_kept(out_dir)}"
+    if _TEMPORARY.fullmatch(parts[-1]):
+        parts = (*parts[:-1], _TEMPORARY.fullmatch(parts[-1]).group(1))
+    return f"{Path(out_dir, *parts)}: {reason}{_kept(out_dir)}"
+
+
+_TEMPORARY = re.compile(r"\.(.+)\.[^.]+\.tmp")  # versions/atomic.py's `.<name>.<random>.tmp`
+
+
+def _kept(out_dir: Path | None) -> str:
+    return f" (the output folder {out_dir} is left as it was)" if out_dir else ""
 
 
 @contextlib.contextmanager

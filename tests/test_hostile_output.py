@@ -1,4 +1,4 @@
-"""Hostile text in, safe files out (issue 11, classes 4, 6 and 7), through the CLI.
+"""Hostile text in, safe files out (issue 11, classes 4, 6, 7 and 8), through the CLI.
 
 4. Whatever `validate` accepts, `plan` exports: staff ids named like the team's and the
    activities' calendars, emails with line breaks, lone surrogates, control characters,
@@ -8,6 +8,9 @@
    starts like a formula unless neutralised with `'`.
 7. A broken schedule.json given to `export` is bad input: exit 2, one line per mistake naming
    the file and the key path, no traceback, nothing written, no folder made.
+8. A file that cannot be written is named as the user knows it (the output file, not its
+   staging copy or temporary file) with its output folder, also when the system names no
+   file (a full disk).
 
 Every output is checked the same way (`check_outputs`): each .ics parses with icalendar and
 holds only the properties the exporter writes, on CRLF lines only; csv rows have the
@@ -18,17 +21,25 @@ and no event-handler attribute; schedule.json is UTF-8 JSON; gantt.png is a PNG.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import re
+import sqlite3
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from conftest import crash_report, invoke_cli
+from hypothesis import given, note
+from hypothesis import strategies as st
 from icalendar import Calendar
 from openpyxl import load_workbook
+from property_settings import SEED_NOTE, property_test
+
+from scheduler.versions import atomic, history
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "examples" / "quickstart.yaml"
@@ -652,3 +663,189 @@ def test_a_broken_schedule_json_leaves_an_existing_folder_as_it_was(tmp_path, go
     assert cli("export", bad, "--out", out).exit_code == 2
     assert files_of(out) == before
     assert not (tmp_path / "x.ics").exists() and not (out / "x.ics").exists()
+
+
+# --- 8. a file that cannot be written is named as the user knows it ---------------------------
+
+
+@pytest.fixture
+def planned(tmp_path) -> tuple[Path, dict[str, bytes]]:
+    """A folder holding one version, and its files."""
+    out = tmp_path / "out"
+    assert cli("plan", write_plan(tmp_path), "--out", out, "--effort", "1").exit_code == 0
+    return out, files_of(out)
+
+
+def _export_failing(out: Path) -> Result:
+    result = cli("export", out / "schedule.json", "--out", out)
+    assert result.exit_code == 2, result.output
+    return result
+
+
+def _left_as_it_was(out: Path, before: dict[str, bytes]) -> None:
+    assert files_of(out) == before
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_file_that_cannot_be_made_is_named_not_its_temporary_file(planned, monkeypatch):
+    out, before = planned
+    real = tempfile.mkstemp
+
+    def refuse(prefix="", suffix="", dir=None, **kw):
+        if prefix.startswith(".activities.ics."):
+            name = Path(dir, f"{prefix}yurk6s08{suffix}")
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real(prefix=prefix, suffix=suffix, dir=dir, **kw)
+
+    changed = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    changed["activities"][0]["name"] = "改名"  # so that activities.ics is written again
+    (out.parent / "changed.json").write_text(json.dumps(changed), encoding="utf-8")
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", refuse)
+    result = cli("export", out.parent / "changed.json", "--out", out)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"{out}/calendar/activities.ics: Permission denied "
+        f"(the output folder {out} is left as it was)"
+    ]
+    monkeypatch.undo()
+    _left_as_it_was(out, before)
+
+
+def test_a_full_disk_names_the_file_and_the_folder(planned, monkeypatch):
+    out, before = planned
+    real_mkstemp, real_fsync = tempfile.mkstemp, atomic.os.fsync
+    making: list[str] = []
+
+    def remember(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        making.append(name)
+        return fd, name
+
+    def full(fd):
+        if ".schedule.xlsx." in making[-1]:
+            raise OSError(errno.ENOSPC, "No space left on device")  # no file named
+        return real_fsync(fd)
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", remember)
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    result = _export_failing(out)
+    assert result.output.splitlines() == [
+        f"{out}/schedule.xlsx: No space left on device (the output folder {out} is left as it was)"
+    ]
+    monkeypatch.undo()
+    _left_as_it_was(out, before)
+
+
+def test_a_read_only_folder_is_named(planned, monkeypatch):
+    out, before = planned
+    from scheduler.versions import folder
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(folder, "open", read_only, raising=False)  # the lock file
+    result = _export_failing(out)
+    assert result.output.splitlines() == [
+        f"{out}: Read-only file system (the output folder {out} is left as it was)"
+    ]
+    monkeypatch.undo()
+    _left_as_it_was(out, before)
+
+
+def test_a_folder_that_cannot_be_made_is_named(planned, monkeypatch, tmp_path):
+    out, _ = planned
+    target = tmp_path / "read-only" / "new"
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self == target.parent:  # its parent is on a read-only disk
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    result = cli("export", out / "schedule.json", "--out", target)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        f"{target.parent}: Read-only file system (the output folder {target} cannot be made)"
+    ]
+    assert not target.parent.exists()
+
+
+def test_a_full_disk_while_writing_the_history_names_it(planned, monkeypatch):
+    out, before = planned
+
+    def full(*_args, **_kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(history, "append", full)
+    result = _export_failing(out)
+    assert result.output.splitlines() == [
+        f"{out}/history.sqlite: database or disk is full (the output folder {out} is left as it "
+        "was)"
+    ]
+    monkeypatch.undo()
+    _left_as_it_was(out, before)
+
+
+# --- any text in every free-text field -------------------------------------------------------
+
+SPECIALS = (
+    HYPERLINK,
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    " =1",
+    "\uff1d1",
+    "x\r=HYPERLINK(1)",
+    "</script><script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "\r\nX-INJECTED:1",
+    "\nATTENDEE:mailto:evil@example.com",
+    "a;b,c:d\\e",
+    "$\\frac{$",
+    "\x1b[31m",
+    "\x00",
+    "\ud800",
+    "\udfff\ud800",
+    "\u202e\u2066\u200f",
+    "a\u2028b\u2029c\x85",
+    "\ufffe\uffff",
+    "x" * 5000,
+    "=" + "长" * 33000,
+)
+NASTY_CHARACTERS = st.sampled_from(
+    list("\x00\x01\x07\x08\x0b\x0c\x1b\x7f\x85\x9b\u2028\u2029\u202e\u200f\u2066\ufeff")
+    + list("\ufffe\uffff\ud800\udbff\udc00\udfff=+-@\t\r\n\"'\\<>&;:,$%{}[]#|!*?")
+)
+HOSTILE_TEXT = st.one_of(
+    st.text(st.one_of(st.characters(), NASTY_CHARACTERS), min_size=1, max_size=24),
+    st.sampled_from(SPECIALS),
+    st.tuples(st.sampled_from(SPECIALS), st.text(NASTY_CHARACTERS, max_size=6)).map("".join),
+)
+HOSTILE_EMAIL = st.one_of(HOSTILE_TEXT, HOSTILE_TEXT.map(lambda t: f"{t}@example.com"))
+
+
+@property_test(local=30, ci=100)
+@given(
+    texts=st.fixed_dictionaries(
+        {},
+        optional={
+            **dict.fromkeys(TEXT_FIELDS, HOSTILE_TEXT),
+            **dict.fromkeys(EMAIL_FIELDS, HOSTILE_EMAIL),
+        },
+    )
+)
+def test_any_text_in_any_field_exports_safely_or_is_refused(texts):
+    note(SEED_NOTE)
+    note(f"texts: {texts!r}")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "out"
+        planned = plan_exports_what_validate_accepts(write_plan(Path(folder), **texts), out)
+        if planned.exit_code == 2:
+            return
+        again = Path(folder) / "again"
+        exported = cli("export", out / "schedule.json", "--out", again)
+        assert exported.exit_code == 0, exported.output
+        check_outputs(again)
