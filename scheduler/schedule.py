@@ -306,7 +306,6 @@ def _plain(value: Any) -> Any:
 
 FIRST_DAY = date(1900, 1, 1)  # Excel has no date before 1900
 LAST_DAY = date(2199, 12, 31)
-MAX_SPAN_DAYS = 16381  # the Gantt sheet's day columns: Excel's 16384 columns, less 3 labels
 SCHEDULE_EXPECTED = "a schedule.json written by promo-scheduler plan"
 DATE_EXPECTED = "a date YYYY-MM-DD"
 ID_EXPECTED = "an id: letters, digits, '_', '.' and '-', starting with a letter or digit"
@@ -346,9 +345,8 @@ def read_schedule_data(path: str | Path) -> dict[str, Any]:
 
 def check_schedule(data: Any, file: str) -> None:
     """Check a schedule.json object before it is read: every field `Schedule.from_dict` and
-    the exports use has its type, dates are YYYY-MM-DD from FIRST_DAY to LAST_DAY and span at
-    most MAX_SPAN_DAYS, ids are unique and staff ids can name a file. Raises BadInput with
-    every mistake found."""
+    the exports use has its type, dates are YYYY-MM-DD from FIRST_DAY to LAST_DAY, ids are
+    unique and staff ids can name a file. Raises BadInput with every mistake found."""
     check = _Check(file)
     if not isinstance(data, dict):
         check.add("", data, "not a schedule", "a JSON object with format, plan, status, tasks")
@@ -401,8 +399,6 @@ def check_schedule(data: Any, file: str) -> None:
         check.add(
             "generated", generated, "not a time", "an ISO 8601 time, e.g. 2027-01-01T08:00:00+00:00"
         )
-    check.problems.raise_if_any()
-    _check_span(check, data)
     check.problems.raise_if_any()
 
 
@@ -467,24 +463,6 @@ def _check_person(check: _Check, person: Any, where: str) -> None:
             check.add(f"{where}.roles[{index}]", role, "not a role", "a role key")
     check.text(person, "email", where, required=False, empty=True)
     check.integer(person, "capacity", where, 1, 100)
-
-
-def _check_span(check: _Check, data: dict[str, Any]) -> None:
-    """All the schedule's dates lie within MAX_SPAN_DAYS (one Gantt column each)."""
-    found: list[tuple[date, str]] = []
-    for index, task in enumerate(data["tasks"]):
-        for key in ("start", "end", "due", "earliest"):
-            if task.get(key):
-                found.append((date.fromisoformat(task[key]), f"tasks[{index}].{key}"))
-    for index, activity in enumerate(data.get("activities") or []):
-        for key in ("start", "end"):
-            found.append((date.fromisoformat(activity[key]), f"activities[{index}].{key}"))
-    if len(found) < 2:
-        return
-    (first, _), (last, where) = min(found), max(found)
-    if (last - first).days >= MAX_SPAN_DAYS:
-        problem = f"{(last - first).days} days after {first}"
-        check.add(where, last.isoformat(), problem, f"at most {MAX_SPAN_DAYS - 1} days")
 
 
 class _Check:

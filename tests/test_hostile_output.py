@@ -448,6 +448,23 @@ def test_export_of_a_schedule_with_hostile_texts(tmp_path):
     assert written["plan"] == nasty.replace("\ud800", "\ufffd")  # all but the surrogate kept
 
 
+def test_a_schedule_longer_than_an_excel_sheet_is_exported(tmp_path):
+    """A plan may span more days than a sheet has columns (16384): the Gantt sheet shows the
+    first ones and says so; schedule.json, gantt.html and the calendars have them all."""
+    out = tmp_path / "out"
+    assert cli("plan", write_plan(tmp_path), "--out", out, "--effort", "1").exit_code == 0
+    data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    data["activities"][0]["end"] = "2086-03-22"  # live for 60 years
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps(data), encoding="utf-8")
+    result = cli("export", long, "--out", tmp_path / "again")
+    assert result.exit_code == 0, result.output
+    check_outputs(tmp_path / "again")
+    gantt = load_workbook(tmp_path / "again" / "schedule.xlsx", read_only=True)["Gantt"]
+    assert gantt.max_column == 16384
+    assert "16384" in next(gantt.iter_rows(max_row=1))[0].value  # the note says why
+
+
 # --- 6. no formula in any sheet or csv -------------------------------------------------------
 
 HYPERLINK = '=HYPERLINK("http://evil.example/","click")'

@@ -13,8 +13,9 @@ longer than an Excel cell is cut (`scheduler.export.cells.xml_text`).
 `schedule.xlsx` has three sheets: `Tasks` (the same table, with real dates and a filter),
 `Gantt` (one row per task, one column per calendar day; the task's working days are filled in
 its person's colour, the days after its due date in red; the live window of its activity is
-pale yellow; non-working days are grey) and `People` (each person's work per ISO week in
-person-days, plus the colour legend).
+pale yellow; non-working days are grey; a schedule longer than Excel's 16384 columns shows
+its first `GANTT_MAX_DAYS` days and says so in A1) and `People` (each person's work per ISO
+week in person-days, plus the colour legend).
 
 The helpers `person_colours`, `worked_days`, `activity_label` and `ordered_tasks` are shared
 with the charts (`scheduler.export.gantt_png`).
@@ -330,6 +331,8 @@ def _size_columns(sheet: Worksheet, names: list[str], records: list[dict[str, An
 # A-C activity, task, assignee; one column per calendar day from column D.
 GANTT_HEADER_ROWS = 2
 GANTT_FIRST_DAY_COLUMN = 4
+EXCEL_COLUMNS = 16384
+GANTT_MAX_DAYS = EXCEL_COLUMNS - GANTT_FIRST_DAY_COLUMN + 1  # later days: left out, with a note
 
 
 def gantt_column(day: date, first_day: date) -> int:
@@ -345,6 +348,15 @@ def _fill_gantt_sheet(sheet: Worksheet, schedule: Schedule, off: OffDays) -> Non
     span = day_span(schedule)
     if span is not None:
         days = day_range(*span)
+        if len(days) > GANTT_MAX_DAYS:
+            days = days[:GANTT_MAX_DAYS]
+            sheet["A1"] = (
+                f"{days[-1]} 之后的日期未显示：Excel 工作表最多 16384 列（全部见 gantt.html）"
+                if zh
+                else f"Days after {days[-1]} are not shown: an Excel sheet has 16384 columns "
+                "(gantt.html shows them all)"
+            )
+            sheet["A1"].font = Font(italic=True, color=LATE_COLOUR[1:])
         _gantt_header(sheet, days, off)
         _gantt_rows(sheet, schedule, days, off)
     for column, width in zip("ABC", (24, 28, 12), strict=True):
@@ -390,7 +402,9 @@ def _gantt_rows(sheet: Worksheet, schedule: Schedule, days: list[date], off: Off
                 sheet.cell(row=row, column=2).fill = _fill("#ffe3e3")
             looks = gantt_row_looks(task, windows.get(activity_id), shaded, colours)
             for day, (colour, edges) in looks.items():
-                styles.apply(sheet.cell(row=row, column=gantt_column(day, days[0])), colour, edges)
+                if day <= days[-1]:
+                    column = gantt_column(day, days[0])
+                    styles.apply(sheet.cell(row=row, column=column), colour, edges)
 
 
 def gantt_row_looks(
