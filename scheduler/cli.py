@@ -413,6 +413,8 @@ def export(schedule_file: str, out_dir: Path, no_wait: bool, **export) -> int:
         click.echo(f"{schedule_file}: no tasks to export (status {schedule.status})", err=True)
         return NO_SCHEDULE
     with _holding(out_dir, no_wait):
+        if Path(schedule_file).resolve().parent == out_dir.resolve():
+            schedule = Schedule.read(schedule_file)  # as the recovered folder holds it
         api.write_outputs(schedule, out_dir, _options(**export))
     click.echo(f"Wrote the exports of {schedule_file} to {out_dir}/")
     return OK
@@ -428,6 +430,7 @@ folder_argument = click.argument(
 @_exits_cleanly
 def history(out_dir: Path) -> int:
     """The versions written to DIR, oldest first."""
+    _recover(out_dir)
     click.echo(version_table(api.versions(out_dir)))
     return OK
 
@@ -440,6 +443,7 @@ def history(out_dir: Path) -> int:
 def diff(out_dir: Path, first: int | None, second: int | None) -> int:
     """What changed from version A to version B of DIR (default: the last two; with A
     only, from A to the latest)."""
+    _recover(out_dir)
     numbers = [v.number for v in api.versions(out_dir)]
     if first is None:
         if len(numbers) < 2:
@@ -471,6 +475,14 @@ def restore(out_dir: Path, number: int, no_wait: bool) -> int:
     if changes:
         click.echo(changes_by_person(changes, schedule))
     return OK
+
+
+def _recover(out_dir: Path) -> None:
+    """Finish (or drop) a version a killed run left half installed in DIR, so that what is
+    read is the version the folder holds (waiting for a run that is writing it)."""
+    if out_dir.is_dir() and any((out_dir / n).exists() for n in (version.JOURNAL, version.STAGING)):
+        with _holding(out_dir, no_wait=False):
+            pass
 
 
 def _print_warnings(warnings: list[str]) -> None:
