@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import event, given, note
 from hypothesis import strategies as st
@@ -18,6 +20,7 @@ from scheduler.core import (
     solve,
 )
 from scheduler.core.greedy import serial_schedule
+from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.windows import earliest_starts, early_floor
 
 
@@ -134,6 +137,41 @@ def test_solver_matches_brute_force(problem):
         assert result.status == OPTIMAL
         assert result.objectives["late"] == expected
         assert sum(result.lateness) == expected
+
+
+@st.composite
+def grouped_problems(draw) -> Problem:
+    """Tiny problems with two or three resources, so that they often fall into groups."""
+    problem = draw(tiny_problems())
+    extra = draw(st.integers(1, 2))
+    resources = problem.resources + tuple(
+        Resource(f"x{k}", 1, draw(st.sampled_from([(), ((1, 3),)]))) for k in range(extra)
+    )
+    tasks = tuple(
+        replace(task, resources=(len(problem.resources) + draw(st.integers(0, extra - 1)),))
+        if task.demand == 1 and draw(st.booleans())
+        else task
+        for task in problem.tasks
+    )
+    return replace(problem, tasks=tasks, resources=resources)
+
+
+@property_test(local=60, ci=300, shrink=True)
+@given(grouped_problems())
+def test_a_one_group_relaxation_bounds_the_least_lateness(problem):
+    """Each one-group relaxation is never later than the problem itself (enumeration of
+    both), and the bound `solve` reports never exceeds the enumerated optimum."""
+    note(SEED_NOTE)
+    expected = brute_force_lateness(problem)
+    groups = resource_groups(problem)
+    event(f"{len(groups)} group(s)")
+    for group in groups:
+        relaxed = brute_force_lateness(only_group(problem, group))
+        if expected is not None:
+            assert relaxed is not None and relaxed <= expected, group
+    result = solve(problem, effort=2, time_limit=60)
+    if expected is not None:
+        assert result.bounds["late"] <= expected <= result.objectives["late"]
 
 
 @st.composite

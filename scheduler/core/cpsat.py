@@ -21,7 +21,9 @@ lateness at all, that is already the optimum of the first objective. When it is 
 misses a deadline, CP-SAT first searches the *near part* (`windows.near_part`: every task
 within a margin of its due dates), small and quick, whose schedules are schedules of the
 whole; the whole problem is then solved from the best of them, which proves or improves it.
-The result is never worse than that first schedule.
+The result is never worse than that first schedule. When it is late, relaxations that
+limit one resource group only (`relaxation.py`) give a proven lower bound, small models
+solved first: a schedule that reaches it is optimal, and the search stops there.
 
 The model's windows are cut soundly at both ends: below by `windows.early_floor` (no best
 schedule needs a task to start earlier; the working calendar reaches years back), above by
@@ -48,6 +50,7 @@ from ortools.sat.python import cp_model
 from scheduler.core.check import violations
 from scheduler.core.greedy import serial_schedule
 from scheduler.core.problem import Problem, Scale
+from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 from scheduler.core.windows import (
     earliest_starts,
@@ -69,6 +72,7 @@ POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
 NEAR_SHARE = 0.2  # of the effort, at most, for first schedules near the due dates
 NEAR_MARGINS = (20, 60, 180)  # periods before its preferred start a task may start there
 CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
+RELAX_SHARE = 0.15  # of the effort, at most, for the lower bound of relaxations (when late)
 
 
 def solve(
@@ -90,10 +94,14 @@ def solve(
     start = _greedy_start(problem)
     if start is None or start.objectives[LATE] > 0:
         start = _near_start(problem, start, clock, workers)
-    if start is not None and start.objectives[LATE] == 0:
-        first, window = start, late_window  # no lateness at all: nothing can be better
+    floor = 0  # a proven lower bound of the least lateness
+    if start is None or start.objectives[LATE] > 0:
+        floor = _relaxed_bound(problem, clock, workers)
+    if start is not None and start.objectives[LATE] == floor:
+        # no lateness at all, or as little as a relaxation needs: nothing can be better
+        first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window
     else:
-        first, window = _least_lateness(problem, start, late_window, clock, workers)
+        first, window = _least_lateness(problem, start, late_window, clock, workers, floor)
     if start is not None and (
         not first.has_solution or start.objectives[LATE] <= first.objectives[LATE]
     ):
@@ -102,6 +110,11 @@ def solve(
         proven = first.status == OPTIMAL and first.objectives[LATE] == start.objectives[LATE]
         bound = min(first.bounds.get(LATE, 0), start.objectives[LATE])
         first = replace(start, status=OPTIMAL if proven else FEASIBLE, bounds={LATE: max(0, bound)})
+    if first.has_solution and floor > first.bounds.get(LATE, 0):
+        proven = first.objectives[LATE] == floor
+        first = replace(
+            first, status=OPTIMAL if proven else first.status, bounds={**first.bounds, LATE: floor}
+        )
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
         return clock.stamp(Result(INFEASIBLE, conflict=conflict))
@@ -114,13 +127,19 @@ def solve(
 
 
 def _least_lateness(
-    problem: Problem, start: Result | None, window: int, clock: _Budget, workers: int
+    problem: Problem,
+    start: Result | None,
+    window: int,
+    clock: _Budget,
+    workers: int,
+    floor: int = 0,
 ) -> tuple[Result, int]:
-    """The first objective's solve, widening the late window until its optimum is exact."""
+    """The first objective's solve, widening the late window until its optimum is exact
+    (`floor`: a proven lower bound, so that reaching it ends the search)."""
     if start is not None:  # the capped model must admit the heuristic's schedule
         window = max(window, _overshoot(problem, start))
     while True:
-        first = _solve_lateness(problem, window, clock, workers, start)
+        first = _solve_lateness(problem, window, clock, workers, start, floor=floor)
         if first.status == INFEASIBLE:
             if start is None and _feasibility(problem, clock, workers) not in (OPTIMAL, FEASIBLE):
                 return first, window  # impossible (or not known) whatever the window
@@ -157,6 +176,36 @@ def _near_start(
         if margin >= problem.horizon:
             break
     return best
+
+
+def _relaxed_bound(problem: Problem, clock: _Budget, workers: int) -> int:
+    """A proven lower bound of the least lateness: the largest least lateness of the
+    relaxations that limit one resource group only (`relaxation.only_group`), each solved
+    from its heuristic schedule within a share of the effort. Groups whose heuristic
+    schedule is on time bound nothing and cost nothing."""
+    groups = resource_groups(problem)
+    if len(groups) < 2:
+        return 0  # the relaxation would be the problem itself
+    late = []
+    for group in groups:
+        part = only_group(problem, group)
+        start = _greedy_start(part)
+        if start is not None and start.objectives[LATE] > 0:
+            late.append((part, start))
+    bound = 0
+    for part, start in late:
+        if clock.out_of_time():
+            break
+        # capped at the heuristic's total lateness, the capped bound is the true one
+        limit = clock.effort * RELAX_SHARE / len(late)
+        # CP-SAT's presolve costs these models more than it gives (they are proven sooner
+        # without it)
+        found = _solve_lateness(
+            part, start.objectives[LATE], clock, workers, start, limit, cp_model_presolve=False
+        )
+        if found.has_solution:
+            bound = max(bound, found.bounds[LATE])
+    return bound
 
 
 def _overshoot(problem: Problem, solution: Result) -> int:
@@ -562,19 +611,26 @@ def _solve_lateness(
     workers: int,
     hint: Result | None,
     limit: float | None = None,
+    floor: int = 0,
+    **parameters: object,
 ) -> Result:
+    """The least lateness with each task's end capped `window` past its due (see the
+    module's docstring); its bound is clamped to window + 1, which any schedule breaking a
+    cap exceeds, so that it bounds every schedule."""
     est, lst = _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
         return Result(INFEASIBLE)
     built = _Model(problem, est, lst)
     lateness = built.add_lateness()
+    if floor > 0:
+        built.model.Add(lateness >= floor)
     built.model.Minimize(lateness)
     if hint is not None:
         built.add_hint(hint)
     if limit is None:
         reserve = clock.effort * (POLISH_SHARE + (CHANGE_SHARE if _has_previous(problem) else 0))
         limit = clock.remaining() - reserve
-    code, solver = clock.run(built.model, limit, workers)
+    code, solver = clock.run(built.model, limit, workers, **parameters)
     status = _status(code)
     if status not in (OPTIMAL, FEASIBLE):
         return Result(status)
@@ -585,8 +641,12 @@ def _solve_lateness(
         resources,
         late,
         objectives={LATE: sum(late)},
-        bounds={LATE: int(solver.BestObjectiveBound())},
+        bounds={LATE: _capped(int(solver.BestObjectiveBound()), window)},
     )
+
+
+def _capped(bound: int, window: int | None) -> int:
+    return bound if window is None else min(bound, window + 1)
 
 
 def _has_previous(problem: Problem) -> bool:
