@@ -14,6 +14,7 @@ import json
 import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 
 from scheduler import core
 from scheduler.errors import BadInput
@@ -62,13 +63,16 @@ def make_schedule(
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
-    machine; `time_limit` seconds is a safety net, and a run it cuts short warns so.
+    machine; `time_limit` seconds (expansion and search) is a safety net, and a run it cuts
+    short warns so.
 
     `baseline`: the previous version; among the least-late schedules the one that moves or
     reassigns the fewest of its tasks is chosen, and with its `today` the tasks finished
     before it are kept and those under way keep their start (FORMAT.md section 5)."""
+    began = monotonic()
     compiled = compile_plan(plan, baseline)
-    result = core.solve(compiled.problem, effort=effort, time_limit=time_limit, workers=workers)
+    left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
+    result = core.solve(compiled.problem, effort=effort, time_limit=left, workers=workers)
     schedule = to_schedule(compiled, result)
     if result.cut_short:
         schedule.warnings.append(

@@ -223,7 +223,8 @@ def solve_options(command: Callable) -> Callable:
                 default=api.DEFAULT_TIME_LIMIT,
                 show_default=True,
                 type=click.FloatRange(min=0.1),
-                help="Wall-clock safety limit in seconds; a search it stops says so.",
+                help="Wall-clock safety limit in seconds for expanding and searching; a search it "
+                "stops says so.",
             ),
             click.option(
                 "--workers",
