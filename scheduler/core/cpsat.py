@@ -68,11 +68,13 @@ DELAY = "delay"
 
 
 DEFAULT_EFFORT = 20.0
+LATE_WINDOW = 15  # time units past its due a task may end in the first lateness model
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
 NEAR_SHARE = 0.2  # of the effort, at most, for first schedules near the due dates
 NEAR_MARGINS = (20, 60, 180)  # periods before its preferred start a task may start there
 CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
 RELAX_SHARE = 0.15  # of the effort, at most, for the lower bound of relaxations (when late)
+RELAX_MAX_WINDOW = 60  # late window beyond which a relaxation is not tried
 
 
 def solve(
@@ -81,7 +83,7 @@ def solve(
     effort: float = DEFAULT_EFFORT,
     time_limit: float = 600.0,
     workers: int = 2,
-    late_window: int = 15,
+    late_window: int = LATE_WINDOW,
     explain: bool = True,
 ) -> Result:
     """The best schedule for `problem` found within `effort` units of deterministic work.
@@ -196,13 +198,16 @@ def _relaxed_bound(problem: Problem, clock: _Budget, workers: int) -> int:
     for part, start in late:
         if clock.out_of_time():
             break
-        # capped at the heuristic's total lateness, the capped bound is the true one
+        # a window up to the heuristic's total lateness makes the capped bound the true one;
+        # a wide window makes the model large (gigabytes without presolve), so it is cut
+        # to RELAX_MAX_WINDOW, and the bound with it (see _capped)
+        window = min(start.objectives[LATE], max(RELAX_MAX_WINDOW, _overshoot(part, start)))
+        if window > RELAX_MAX_WINDOW:
+            continue  # months late: too large a model to bound
         limit = clock.effort * RELAX_SHARE / len(late)
         # CP-SAT's presolve costs these models more than it gives (they are proven sooner
         # without it)
-        found = _solve_lateness(
-            part, start.objectives[LATE], clock, workers, start, limit, cp_model_presolve=False
-        )
+        found = _solve_lateness(part, window, clock, workers, start, limit, cp_model_presolve=False)
         if found.has_solution:
             bound = max(bound, found.bounds[LATE])
     return bound
