@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import monotonic
@@ -161,6 +162,7 @@ def write_outputs(
         text = schedule.to_json()
         write_text(folder / "schedule.json", text)
         entry = _history_entry(schedule, text, folder, options, changes, run or Run("export"))
+        entry = replace(entry, feeds=_feed_names(written, folder))
         history.append(out_dir / history.HISTORY, folder / history.HISTORY, entry)
         return [*written, folder / "changes.csv", folder / "schedule.json"]
 
@@ -237,6 +239,18 @@ def _history_entry(
         options=_options_json(options),
         schedule_json=text,
         events=[history.EventState(*e) for e in calendar_states(folder, schedule.plan)],
+    )
+
+
+def _feed_names(written: list[Path], folder: Path) -> tuple[str, ...]:
+    """The files `serve` answers (the calendars and gantt.html), relative to `folder`."""
+    names = [p.relative_to(folder).as_posix() for p in written]
+    return tuple(
+        sorted(
+            n
+            for n in names
+            if n == "gantt.html" or (n.startswith("calendar/") and n.endswith(".ics"))
+        )
     )
 
 

@@ -489,3 +489,57 @@ def _recover(out_dir: Path) -> None:
 def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@main.command()
+@folder_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, printed).",
+)
+@click.option("--links", is_flag=True, help="Print each feed's URL and exit.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="With --links: the public address in front of the server (e.g. an https:// proxy).",
+)
+@click.option("--webcal", is_flag=True, help="With --links: the calendars' webcal:// URLs.")
+@_exits_cleanly
+def serve(
+    out_dir: Path, host: str, port: int, links: bool, base_url: str | None, webcal: bool
+) -> int:
+    """Serve DIR's latest version as subscription feeds (team.ics, each person's,
+    activities.ics, gantt.html), each at a URL with its own token, until Ctrl-C."""
+    from scheduler.feeds import server, tokens
+
+    def waiting() -> None:
+        click.echo(f"{out_dir}: another run is writing this folder; waiting for it", err=True)
+
+    if links:
+        tokens.ensure_tokens(out_dir, waiting)
+        base = base_url or tokens.base_url(host, port)
+        for name, url in tokens.links(out_dir, base, webcal):
+            click.echo(f"{name} {url}")
+        return OK
+
+    def ready(bound: str, bound_port: int) -> None:
+        click.echo(
+            f"Serving {out_dir} at {tokens.base_url(bound, bound_port)} "
+            f"(`promo-scheduler serve {out_dir} --links --port {bound_port}` lists the feeds; "
+            "Ctrl-C stops)",
+            err=True,
+        )
+
+    try:
+        server.serve(out_dir, host, port, on_ready=ready, on_wait=waiting)
+    except OSError as failed:
+        if failed.filename is not None:
+            raise
+        click.echo(f"{host}:{port}: {failed.strerror or failed}", err=True)
+        return BAD_INPUT
+    click.echo("Stopped.", err=True)
+    return OK

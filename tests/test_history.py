@@ -86,7 +86,7 @@ def test_each_version_is_kept_whole(three_versions):
     the counts of its changes.csv and the events of its calendar files."""
     out, snaps, plans = three_versions
     (schema,) = db_rows(out, "SELECT value FROM meta WHERE key = 'schema_version'")
-    assert schema == ("1",)
+    assert schema == ("2",)
     (mode,) = db_rows(out, "PRAGMA journal_mode")
     assert mode == ("wal",)
     rows = db_rows(

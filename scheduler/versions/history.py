@@ -5,6 +5,14 @@ which command, the plan file's text and the templates it used, the schedule, the
 options, what changed against the version before, and the export state (each event's UID,
 SEQUENCE, status and content hash, per calendar file).
 
+Schema version 2 adds what outlives a version: `feeds` (each subscription feed's
+unguessable token for `serve`, and the latest version that wrote it) and `caldav_collections`
+/ `caldav_events` (what `sync` last left on each CalDAV server: collection URLs, sync tokens,
+each event's href, server ETag and the hash of the body sent). A version-1 file is read as it
+is (the new tables count as empty) and migrated when it is next written. Those tables are
+changed outside a version run by `update`, under the folder lock, by an atomic replacement
+of the whole file.
+
 The database is written like every other file of a version: the run copies the folder's
 database into its staging folder, appends its version there and the copy is installed with
 the rest (`versions.folder`), so history.sqlite always agrees with the files beside it.
@@ -15,13 +23,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import secrets
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HISTORY = "history.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +70,31 @@ CREATE TABLE events (
     status TEXT NOT NULL,           -- CONFIRMED, TENTATIVE, CANCELLED, ...
     content_hash TEXT NOT NULL,     -- its properties but DTSTAMP and SEQUENCE
     PRIMARY KEY (version, file, uid)
+);
+"""
+
+# Schema version 2: created in a version-1 file by `_migrate`.
+_SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS feeds (
+    name TEXT PRIMARY KEY,          -- e.g. calendar/team.ics, gantt.html
+    token TEXT NOT NULL UNIQUE,     -- the unguessable part of its URL
+    version INTEGER NOT NULL        -- the latest version that wrote it
+);
+CREATE TABLE IF NOT EXISTS caldav_collections (
+    server TEXT NOT NULL,           -- the calendar home URL given to sync
+    collection TEXT NOT NULL,       -- team, activities or a staff id
+    url TEXT NOT NULL,
+    sync_token TEXT,                -- RFC 6578, or the ctag, after our last change
+    PRIMARY KEY (server, collection)
+);
+CREATE TABLE IF NOT EXISTS caldav_events (
+    server TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    uid TEXT NOT NULL,
+    href TEXT NOT NULL,
+    etag TEXT,                      -- the server's ETag after our last write
+    sent_hash TEXT NOT NULL,        -- hash of the body we sent
+    PRIMARY KEY (server, collection, uid)
 );
 """
 
@@ -124,6 +160,26 @@ class Entry:
     options: dict
     schedule_json: str
     events: list[EventState]
+    feeds: tuple[str, ...] = ()  # the feed files of this version (calendar/*.ics, gantt.html)
+
+
+@dataclass(frozen=True)
+class SyncedEvent:
+    """What `sync` left of one event on a CalDAV server."""
+
+    collection: str
+    uid: str
+    href: str
+    etag: str | None
+    sent_hash: str
+
+
+@dataclass
+class SyncState:
+    """What `sync` left on one CalDAV server: collection URLs and sync tokens, and events."""
+
+    collections: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # url, token
+    events: dict[tuple[str, str], SyncedEvent] = field(default_factory=dict)  # (coll, uid)
 
 
 def append(previous: Path, staged: Path, entry: Entry) -> int:
@@ -138,6 +194,7 @@ def append(previous: Path, staged: Path, entry: Entry) -> int:
         else:
             target.executescript(_SCHEMA)
             target.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        _migrate(target)
         target.execute("PRAGMA journal_mode=WAL")
         number = _add(target, entry)
         target.commit()
@@ -148,6 +205,91 @@ def append(previous: Path, staged: Path, entry: Entry) -> int:
     ):
         leftover.unlink(missing_ok=True)  # checkpointed: nothing in them
     return number
+
+
+def update(path: Path, change: Callable[[sqlite3.Connection], None]) -> None:
+    """Apply `change` to a copy of the history at `path` and put the copy in its place at
+    once (readers see the old file or the new one, never a mix). The caller holds the
+    folder lock (`versions.folder.folder_lock`), so no version run writes meanwhile."""
+    path = Path(path)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    staged = Path(name)
+    try:
+        staged.unlink()
+        with _connect(staged) as target:
+            with _connect(path, read_only=True) as source:
+                _check_schema(source, path)
+                source.backup(target)
+            _migrate(target)
+            change(target)
+            target.commit()
+            target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with open(staged, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+        for leftover in ("-wal", "-shm", "-journal"):
+            staged.with_name(staged.name + leftover).unlink(missing_ok=True)
+
+
+def feed_tokens(path: Path) -> dict[str, tuple[str, int]]:
+    """Each feed's token and the latest version that wrote it, by name (empty in a
+    version-1 history, which has none yet)."""
+    with _reading(path) as db:
+        if not _has_table(db, "feeds"):
+            return {}
+        rows = db.execute("SELECT name, token, version FROM feeds").fetchall()
+    return {name: (token, version) for name, token, version in rows}
+
+
+def add_feed_tokens(db: sqlite3.Connection, names: list[str], version: int) -> None:
+    """Give every feed in `names` a token of its own (kept when it has one), written by
+    `version`; for `update`."""
+    for name in names:
+        db.execute(
+            "INSERT INTO feeds VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+            "version = MAX(version, excluded.version)",
+            (name, secrets.token_urlsafe(24), version),
+        )
+
+
+def sync_state(path: Path, server: str) -> SyncState:
+    """What `sync` last left on the CalDAV server at `server` (empty when nothing yet)."""
+    state = SyncState()
+    with _reading(path) as db:
+        if not _has_table(db, "caldav_events"):
+            return state
+        for collection, url, token in db.execute(
+            "SELECT collection, url, sync_token FROM caldav_collections WHERE server = ?",
+            (server,),
+        ):
+            state.collections[collection] = (url, token)
+        for row in db.execute(
+            "SELECT collection, uid, href, etag, sent_hash FROM caldav_events WHERE server = ?",
+            (server,),
+        ):
+            event = SyncedEvent(*row)
+            state.events[(event.collection, event.uid)] = event
+    return state
+
+
+def save_sync_state(db: sqlite3.Connection, server: str, state: SyncState) -> None:
+    """Replace what history keeps of the CalDAV server `server` by `state`; for `update`."""
+    db.execute("DELETE FROM caldav_collections WHERE server = ?", (server,))
+    db.execute("DELETE FROM caldav_events WHERE server = ?", (server,))
+    db.executemany(
+        "INSERT INTO caldav_collections VALUES (?, ?, ?, ?)",
+        [(server, name, url, token) for name, (url, token) in sorted(state.collections.items())],
+    )
+    db.executemany(
+        "INSERT INTO caldav_events VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (server, e.collection, e.uid, e.href, e.etag, e.sent_hash)
+            for _, e in sorted(state.events.items())
+        ],
+    )
 
 
 def versions(path: Path) -> list[Version]:
@@ -235,7 +377,20 @@ def _add(db: sqlite3.Connection, entry: Entry) -> int:
         "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
         [(number, e.file, e.uid, e.sequence, e.status, e.content_hash) for e in entry.events],
     )
+    add_feed_tokens(db, list(entry.feeds), number)
     return number
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a history of an older schema to this program's (adds tables, changes none)."""
+    db.executescript(_SCHEMA_2)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    db.commit()
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return db.execute(query, (name,)).fetchone() is not None
 
 
 def _one(path: Path, number: int, column: str) -> str:
