@@ -2,7 +2,7 @@
 
 Exit codes: 0 every task on time; 2 bad input (nothing written); 3 no schedule exists;
 4 a schedule was written but some tasks are late; 5 another run holds the output folder
-(with --no-wait).
+(with --no-wait); 6 `sync` left conflicts (events changed on the server, not overwritten).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import sys
+import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import time
 from pathlib import Path
@@ -543,3 +544,84 @@ def serve(
         return BAD_INPUT
     click.echo("Stopped.", err=True)
     return OK
+
+
+CONFLICTS = 6
+
+
+def _only(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    from scheduler.caldav_sync.resources import KINDS
+
+    if value is None:
+        return KINDS
+    parts = tuple(part.strip() for part in value.split(",") if part.strip())
+    wrong = [part for part in parts if part not in KINDS]
+    if wrong or not parts:
+        raise click.BadParameter(f"{value}: expected a comma-separated list of {', '.join(KINDS)}")
+    return parts
+
+
+@main.command()
+@folder_argument
+@click.option("--caldav", "url", required=True, metavar="URL", help="The calendar home URL.")
+@click.option("--user", help="User name on the CalDAV server.")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="The environment variable holding the password (never on the command line).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@click.option(
+    "--only",
+    callback=_only,
+    metavar="team,people,activities",
+    help="Sync only these calendars (default: all).",
+)
+@_exits_cleanly
+def sync(
+    out_dir: Path,
+    url: str,
+    user: str | None,
+    password_env: str | None,
+    dry_run: bool,
+    only: tuple[str, ...],
+) -> int:
+    """Make the CalDAV server at URL hold DIR's latest version: collections team,
+    activities and one per person, events created, updated and deleted by UID; an event
+    changed on the server is a conflict (exit 6), not overwritten."""
+    from scheduler.caldav_sync.dav import DavError
+    from scheduler.caldav_sync.sync import sync as run_sync
+
+    if urllib.parse.urlparse(url).scheme not in ("http", "https"):
+        click.echo(f"--caldav: {url}: not an http:// or https:// URL", err=True)
+        return BAD_INPUT
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            click.echo(f"--password-env: {password_env}: no such environment variable", err=True)
+            return BAD_INPUT
+
+    def waiting() -> None:
+        click.echo(f"{out_dir}: another run is writing this folder; waiting for it", err=True)
+
+    try:
+        summary = run_sync(
+            out_dir, url, user, password, dry_run=dry_run, only=only, on_wait=waiting
+        )
+    except DavError as failed:
+        click.echo(str(failed), err=True)
+        return BAD_INPUT
+    _print_warnings(summary.warnings)
+    if dry_run:
+        for action in summary.actions:
+            click.echo(f"would {action}")
+    for conflict in summary.conflicts:
+        click.echo(
+            f"conflict: {conflict.collection}: {conflict.summary} ({conflict.uid}): "
+            f"{conflict.reason}",
+            err=True,
+        )
+    prefix = "dry run, would have " if dry_run else ""
+    click.echo(f"{prefix}{summary.line()}")
+    return CONFLICTS if summary.conflicts else OK

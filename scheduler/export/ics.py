@@ -285,6 +285,14 @@ def person_file_name(staff_id: str) -> str:
     return f"{ESCAPED_PREFIX}{quoted}.ics"
 
 
+def file_owner(file_name: str) -> str | None:
+    """The staff id whose person file is `file_name` (e.g. li_na.ics); None for team.ics,
+    activities.ics and any name that no staff id gives (or one cut to fit a file name)."""
+    if not file_name.endswith(".ics") or file_name in (TEAM_FILE, ACTIVITIES_FILE):
+        return None
+    return _file_owner(file_name.removesuffix(".ics"))
+
+
 def _file_owner(stem: str) -> str | None:
     """The staff id whose person file has this name (without .ics), None when no id has it."""
     if stem.startswith(ESCAPED_PREFIX):
