@@ -117,8 +117,9 @@ def test_schedule_xlsx_has_its_sheets(planned):
     workbook = openpyxl.load_workbook(planned.out / "schedule.xlsx", read_only=True)
     try:
         assert {"Tasks", "Gantt", "People"} <= set(workbook.sheetnames), workbook.sheetnames
-        rows = list(workbook["Tasks"].iter_rows(min_row=2, values_only=True))
-        ids = sorted(str(row[0]) for row in rows if row and row[0] is not None)
+        header, *rows = list(workbook["Tasks"].iter_rows(values_only=True))
+        column = [str(h).split(" (")[0] for h in header].index("task id")
+        ids = sorted(str(row[column]) for row in rows if row and row[column] is not None)
         assert ids == sorted(t["id"] for t in planned.tasks)
         assert workbook["Gantt"].max_row > 1 and workbook["People"].max_row > 1
     finally:

@@ -1,4 +1,6 @@
-"""schedule.csv and schedule.xlsx (scheduler.export.tables), on a small hand-built schedule.
+"""schedule.csv and schedule.xlsx (scheduler.export.tables, scheduler.export.xlsx), on a small
+hand-built schedule. The workbook's print setup, outline, conditional formats and People
+sheet are tested in depth in test_export_xlsx.py.
 
 The fixture `sample_schedule()` is also used by test_export_chart.py and
 test_gantt_browser.py. It has Chinese names, a task split by a weekend, a late task, a task
@@ -21,17 +23,16 @@ import pytest
 from openpyxl import load_workbook
 
 from scheduler.export.tables import (
-    GANTT_FIRST_DAY_COLUMN,
-    GANTT_HEADER_ROWS,
     LATE_COLOUR,
     OFF_DAY_COLOUR,
     WINDOW_COLOUR,
     headers,
     person_colours,
-    weekly_load,
     write_csv,
-    write_xlsx,
 )
+from scheduler.export.xlsx import write_xlsx
+from scheduler.export.xlsx_gantt import GANTT_FIRST_DAY_COLUMN, GANTT_HEADER_ROWS
+from scheduler.export.xlsx_people import weekly_load
 from scheduler.schedule import ActivityWindow, Person, Schedule, ScheduledTask
 
 GOLDEN = Path(__file__).parent / "golden" / "tables" / "schedule.csv"
@@ -161,6 +162,30 @@ def rgb(cell) -> str | None:
     return "#" + str(cell.fill.start_color.rgb)[-6:].lower()
 
 
+def dxf_colour(rule) -> str | None:
+    """The fill colour of a conditional format rule as `#rrggbb`, or None without a fill."""
+    fill = rule.dxf.fill if rule.dxf is not None else None
+    if fill is None:
+        return None
+    for colour in (fill.fgColor, fill.bgColor):
+        rgb = getattr(colour, "rgb", None)
+        if isinstance(rgb, str) and rgb != "00000000":
+            return "#" + rgb[-6:].lower()
+    return None
+
+
+def conditional_cells(sheet, colour: str) -> set[tuple[int, int]]:
+    """The (row, column) cells that a conditional format with this fill colour covers."""
+    cells = set()
+    for formatting in sheet.conditional_formatting:
+        if any(dxf_colour(rule) == colour for rule in formatting.rules):
+            for ranges in formatting.sqref.ranges:
+                for row in range(ranges.min_row, ranges.max_row + 1):
+                    for col in range(ranges.min_col, ranges.max_col + 1):
+                        cells.add((row, col))
+    return cells
+
+
 # ---------------------------------------------------------------- csv
 
 
@@ -232,15 +257,15 @@ def test_xlsx_sheets(workbook) -> None:
 
 def test_xlsx_tasks_sheet(workbook) -> None:
     sheet = workbook["Tasks"]
-    assert [c.value for c in sheet[1]] == headers("zh")
-    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]] == table_headers("zh", SHEET_COLUMNS)
+    assert sheet.freeze_panes == "B2"  # the header row and the task column stay in view
     assert "Tasks" in sheet.tables
     assert sheet.max_row == 6
-    values = {row[4].value: row for row in sheet.iter_rows(min_row=2)}
+    values = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     pricing = values["=SUM(A1) 价格核对"]  # kept as text, not a formula
-    assert pricing[4].data_type == "s"
-    assert pricing[8].value.date() == date(2027, 5, 24)
-    assert sheet.column_dimensions["E"].width > 10
+    assert pricing[0].data_type == "s"
+    assert pricing[2].value.date() == date(2027, 5, 24)
+    assert sheet.column_dimensions["A"].width > 10
 
 
 # The Tasks sheet's and schedule.csv's columns, in order: (English, Chinese) header.
@@ -260,6 +285,25 @@ TABLE_COLUMNS = (
     ("due", "截止"),
     ("late days", "延误天数"),
     ("strict", "硬截止"),
+)
+# The Tasks sheet's columns, in order: what a person reads first (task, assignee, dates), the
+# ids last (FORMAT.md section 6 fixes no order).
+SHEET_COLUMNS = (
+    ("task", "任务"),
+    ("assignee", "负责人"),
+    ("start", "开始"),
+    ("end", "结束"),
+    ("due", "截止"),
+    ("late days", "延误天数"),
+    ("activity", "活动"),
+    ("role", "角色"),
+    ("working days", "工作日"),
+    ("load %", "负荷 %"),
+    ("strict", "硬截止"),
+    ("step", "步骤"),
+    ("task id", "任务编号"),
+    ("activity id", "活动编号"),
+    ("assignee id", "负责人编号"),
 )
 TABLE_DATES = {"start", "end", "due"}
 TABLE_NUMBERS = {"working days", "load %", "late days"}
@@ -323,10 +367,10 @@ def expected_table(schedule: Schedule) -> list[dict[str, Any]]:
     ]
 
 
-def table_headers(language: str) -> list[str]:
+def table_headers(language: str, columns=TABLE_COLUMNS) -> list[str]:
     if language == "zh":
-        return [f"{en} ({zh})" for en, zh in TABLE_COLUMNS]
-    return [en for en, _ in TABLE_COLUMNS]
+        return [f"{en} ({zh})" for en, zh in columns]
+    return [en for en, _ in columns]
 
 
 def sheet_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
@@ -337,7 +381,7 @@ def sheet_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
     rows = []
     for cells in sheet.iter_rows(min_row=2):
         row = {}
-        for (name, _), cell in zip(TABLE_COLUMNS, cells, strict=True):
+        for (name, _), cell in zip(SHEET_COLUMNS, cells, strict=True):
             value = cell.value
             where = f"Tasks!{cell.coordinate} ({name})"
             if name in TABLE_DATES:
@@ -352,7 +396,7 @@ def sheet_rows(path: Path) -> tuple[list[str], list[dict[str, Any]]]:
                 assert cell.data_type == "s", f"{where}: {value!r} is {cell.data_type}, not text"
             row[name] = value
         rows.append(row)
-    assert sheet.max_column == len(TABLE_COLUMNS)
+    assert sheet.max_column == len(SHEET_COLUMNS)
     return header, rows
 
 
@@ -366,7 +410,7 @@ def test_xlsx_tasks_sheet_holds_every_task_as_in_the_schedule(
     path = tmp_path / "schedule.xlsx"
     write_xlsx(schedule, path)
     header, rows = sheet_rows(path)
-    assert header == table_headers(language)
+    assert header == table_headers(language, SHEET_COLUMNS)
     expected = expected_table(schedule)
     assert [r["task id"] for r in expected] != [t.id for t in schedule.tasks]  # sorting matters
     assert len(rows) == len(schedule.tasks) == 6
@@ -405,7 +449,9 @@ def test_csv_and_xlsx_tasks_sheet_hold_the_same_rows(tmp_path: Path) -> None:
     sheet = pd.read_excel(
         tmp_path / "schedule.xlsx", sheet_name="Tasks", dtype=object, keep_default_na=False
     )
-    assert list(csv.columns) == list(sheet.columns) == table_headers("zh")
+    assert list(csv.columns) == table_headers("zh")
+    assert list(sheet.columns) == table_headers("zh", SHEET_COLUMNS)
+    sheet = sheet[table_headers("zh")]  # the same columns, in the csv's order
     assert len(csv) == len(sheet) == len(schedule.tasks)
     names = [en for en, _ in TABLE_COLUMNS]
     csv_rows = [dict(zip(names, row, strict=True)) for row in csv.itertuples(index=False)]
@@ -424,10 +470,8 @@ def test_csv_and_xlsx_tasks_sheet_hold_the_same_rows(tmp_path: Path) -> None:
 
 
 def _gantt_columns(sheet) -> dict[date, int]:
-    return {
-        cell.value.date(): cell.column
-        for cell in sheet[GANTT_HEADER_ROWS][GANTT_FIRST_DAY_COLUMN - 1 :]
-    }
+    """Day -> column, from the Gantt sheet's row of dates (row 2)."""
+    return {cell.value.date(): cell.column for cell in sheet[2][GANTT_FIRST_DAY_COLUMN - 1 :]}
 
 
 def _gantt_row(sheet, task_name: str) -> int:
@@ -445,7 +489,8 @@ def test_xlsx_gantt_span_and_header(workbook) -> None:
     assert len(columns) == 40
     assert sheet.cell(row=1, column=GANTT_FIRST_DAY_COLUMN).value == "2027-05"
     assert sheet.cell(row=1, column=columns[date(2027, 6, 1)]).value == "2027-06"
-    assert sheet.freeze_panes == "D3"
+    assert sheet.freeze_panes == "D4"
+    assert GANTT_HEADER_ROWS == 3  # months, days, weekdays
 
 
 def test_xlsx_gantt_fills_exactly_the_working_days(workbook) -> None:
@@ -465,8 +510,14 @@ def test_xlsx_gantt_shades_weekends(workbook) -> None:
         day for day, col in columns.items() if rgb(sheet.cell(row=2, column=col)) == OFF_DAY_COLOUR
     }
     assert shaded == {day for day in columns if day.weekday() >= 5}
-    assert rgb(sheet.cell(row=row, column=columns[date(2027, 5, 15)])) == OFF_DAY_COLOUR
+    # In the task rows a conditional format greys them (not a fill of each cell) ...
+    greyed = conditional_cells(sheet, OFF_DAY_COLOUR)
+    assert (row, columns[date(2027, 5, 15)]) in greyed
+    assert (row, columns[date(2027, 5, 19)]) not in greyed
     assert rgb(sheet.cell(row=row, column=columns[date(2027, 5, 19)])) is None
+    # ... but not inside a live window, which stays visible over the weekend
+    assert (row, columns[date(2027, 6, 5)]) not in greyed
+    assert rgb(sheet.cell(row=row, column=columns[date(2027, 6, 5)])) == WINDOW_COLOUR
 
 
 def test_xlsx_gantt_marks_late_days_and_live_window(workbook) -> None:
@@ -507,13 +558,15 @@ def test_xlsx_gantt_uses_the_schedules_own_calendar(tmp_path: Path) -> None:
 
 def test_xlsx_people_weekly_person_days(workbook) -> None:
     sheet = workbook["People"]
-    assert "人天" in sheet["A1"].value
+    assert "100%" in sheet["A1"].value
     header = [c.value for c in sheet[2]]
     rows = {r[1].value: r for r in sheet.iter_rows(min_row=3)}
     li_na = rows["li_na"]
     # week 19 (10-16 May): banner 3 days at 50% + photos 2 days at 100%
-    assert li_na[header.index("2027-W19")].value == 3.5
-    assert li_na[header.index("2027-W20")].value == 2.0
+    # as a share of a full week at her capacity (100%, 5 working days)
+    assert li_na[header.index("2027-W19")].value == 0.7
+    assert li_na[header.index("2027-W20")].value == 0.4
+    assert li_na[header.index("2027-W19")].number_format == "0%"
     assert rows["xiao_wang"][2].value == 80
     assert weekly_load(sample_schedule())["wang_fang"] == {"2027-W20": 1.5}
 
@@ -543,4 +596,5 @@ def test_bare_contract_schedule(tmp_path: Path) -> None:
     write_xlsx(schedule, tmp_path / "schedule.xlsx")
     frame = pd.read_csv(tmp_path / "schedule.csv", encoding="utf-8-sig", dtype=str)
     assert set(frame["activity (活动)"]) == {"mid_year@2027-06-01", "member_day@2027-05-18"}
-    assert load_workbook(tmp_path / "schedule.xlsx")["Gantt"].max_row == 2 + 5
+    # three header rows, two activity rows, five task rows
+    assert load_workbook(tmp_path / "schedule.xlsx")["Gantt"].max_row == 3 + 2 + 5

@@ -31,7 +31,12 @@ def export_all(schedule: Schedule, out_dir: Path, options: ExportOptions) -> lis
         working_days=schedule.working_days,
     )
     write_csv(schedule, out_dir / "schedule.csv")
-    write_xlsx(schedule, out_dir / "schedule.xlsx", working_days=schedule.working_days)
+    write_xlsx(
+        schedule,
+        out_dir / "schedule.xlsx",
+        working_days=schedule.working_days,
+        today=options.today,
+    )
     write_png(schedule, out_dir / "gantt.png", today=options.today)
     write_html(schedule, out_dir / "gantt.html", today=options.today)
     names = ["schedule.csv", "schedule.xlsx", "gantt.png", "gantt.html"]

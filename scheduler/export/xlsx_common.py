@@ -1,0 +1,143 @@
+"""What the sheets of `schedule.xlsx` share: safe text cells, fills, cached cell looks, the
+print setup and the deterministic archive.
+
+Every text cell is written by `set_text`: a text cell (never a formula), with Excel's quote
+prefix when it looks like one, without characters XML cannot hold
+(`scheduler.export.cells.xml_text`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from copy import copy
+from typing import Any
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scheduler.export.cells import looks_like_formula, xml_text
+
+FIXED_TIMESTAMP = "1980-01-01T00:00:00Z"  # written into the xlsx instead of "now"
+PAPER_A4 = 9  # openpyxl's paperSize code for A4
+
+
+def solid_fill(colour: str) -> PatternFill:
+    """A solid fill of a `#rrggbb` colour."""
+    rgb = colour.lstrip("#").upper()
+    return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
+
+def set_text(cell: Any, value: Any) -> None:
+    """Store a value in a cell; any text stays text: never a formula, with Excel's quote prefix
+    when it looks like one (no quote shown), without characters XML cannot hold."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = xml_text(value)
+    cell.value = text
+    cell.data_type = "s"
+    if looks_like_formula(text):
+        cell.quotePrefix = True
+
+
+def display_width(text: str) -> int:
+    """The width of a text in Excel column units: wide (CJK) characters count twice."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+EDGES = {
+    "top": Side(style="thin", color="E6A700"),
+    "bottom": Side(style="thin", color="E6A700"),
+    "right": Side(style="medium", color="C92A2A"),
+}
+
+
+class StyleCache:
+    """Cell looks (fill colour and border edges) built once and then copied: openpyxl hashes a
+    style on every assignment, which makes a year-long grid of hundreds of rows slow."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple, Any] = {}
+
+    def apply(self, cell: Any, colour: str, edges: frozenset[str] = frozenset()) -> None:
+        """Give a cell the fill `colour` (none when empty) and the border `edges` of EDGES."""
+        key = (colour, edges)
+        made = self._made.get(key)
+        if made is not None:
+            cell._style = copy(made)
+            return
+        if colour:
+            cell.fill = solid_fill(colour)
+        if edges:
+            cell.border = Border(**{edge: EDGES[edge] for edge in edges})
+        self._made[key] = copy(cell._style)
+
+    def apply_header(self, cell: Any, colour: str, number_format: str = "General") -> None:
+        """Give a header cell small centred text, the fill `colour` (none when empty) and a
+        number format."""
+        key = ("header", colour, number_format)
+        made = self._made.get(key)
+        if made is not None:
+            cell._style = copy(made)
+            return
+        cell.font = Font(size=9)
+        cell.alignment = Alignment(horizontal="center")
+        cell.number_format = number_format
+        if colour:
+            cell.fill = solid_fill(colour)
+        self._made[key] = copy(cell._style)
+
+
+def print_landscape(
+    sheet: Worksheet,
+    *,
+    title_rows: str | None = None,
+    title_cols: str | None = None,
+    fit_width: int | None = None,
+    fit_height: int | None = None,
+    scale: int | None = None,
+) -> None:
+    """Set a sheet to print on A4 landscape with narrow margins and page numbers, repeating
+    `title_rows` ("1:3") and `title_cols` ("A:C") on every page; either fitted to
+    `fit_width` x `fit_height` pages (0: as many as needed) or printed at `scale` percent."""
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = PAPER_A4
+    if scale is not None:
+        setup.scale = scale
+    if fit_width is not None or fit_height is not None:
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        setup.fitToWidth = fit_width if fit_width is not None else 0
+        setup.fitToHeight = fit_height if fit_height is not None else 0
+    margins = sheet.page_margins
+    margins.left = margins.right = 0.4
+    margins.top = margins.bottom = 0.5
+    margins.header = margins.footer = 0.25
+    sheet.oddFooter.center.text = "&P / &N"
+    sheet.print_options.gridLines = False
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if title_cols:
+        sheet.print_title_cols = title_cols
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """The xlsx archive rewritten with fixed entry times and fixed document timestamps."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _fixed_core_times(content)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
+def _fixed_core_times(content: bytes) -> bytes:
+    pattern = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)"
+    return re.sub(pattern, rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>", content)
