@@ -14,6 +14,9 @@ printed, each range is one month and holds bars), and LibreOffice's rendering
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +26,7 @@ import rules
 from conftest import REPO_ROOT, crash_report, invoke_cli
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
+from PIL import Image
 from test_export_tables import conditional_cells, dxf_colour, sample_schedule
 
 from scheduler.export.tables import LATE_COLOUR, OFF_DAY_COLOUR, person_colours
@@ -409,3 +413,89 @@ def person_colours_of(data: dict) -> list[str]:
     from scheduler.schedule import Schedule
 
     return list(person_colours(Schedule.from_dict(data)).values())
+
+
+# ---------------------------------------------------------------- LibreOffice
+
+GANTT_PAGE_LIMIT = 40  # the yearly example's Gantt sheet, printed by LibreOffice (36 in 2026-12)
+GANTT_HEADER = "活动 / 任务"  # the Gantt sheet's B3, on every page of it
+DOCS_PNG = REPO_ROOT / "docs" / "xlsx-gantt-print.png"
+
+
+def fills(page) -> list[tuple[float, float, float]]:
+    """The colours of the rectangles a PDF page fills (LibreOffice: `r g b rg`, then
+    `x y w h re f*` lines)."""
+    colour, found = None, []
+    for line in page.get_contents().get_data().decode("latin-1").splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] == "rg":
+            colour = tuple(float(p) for p in parts[:3])
+        elif len(parts) >= 6 and parts[4] == "re" and parts[5].startswith("f") and colour:
+            found.append(colour)
+    return found
+
+
+def near(colour: tuple[float, float, float], hex_colour: str) -> bool:
+    want = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    return all(abs(a - b) < 0.01 for a, b in zip(colour, want, strict=True))
+
+
+@pytest.mark.slow
+def test_gantt_prints_with_libreoffice(yearly, tmp_path: Path) -> None:
+    """LibreOffice prints the yearly Gantt sheet on at most GANTT_PAGE_LIMIT A4 landscape
+    pages, each with the header, task and people names and task bars; one page is rendered
+    to PNG (UPDATE_DOCS=1 stores it as docs/xlsx-gantt-print.png for the README)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        )
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extra")
+    out, data = yearly
+    profile = (tmp_path / "profile").as_uri()  # a profile of its own: no clash with a user's
+    subprocess.run(
+        [
+            *(soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf"),
+            *("--outdir", str(tmp_path), str(out / "schedule.xlsx")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    reader = pypdf.PdfReader(tmp_path / "schedule.pdf")
+    pages = [(n, p) for n, p in enumerate(reader.pages) if GANTT_HEADER in p.extract_text()]
+    assert 0 < len(pages) <= GANTT_PAGE_LIMIT, len(pages)
+    people = {p["name"] for p in data["staff"]}
+    tasks = {t["name"] for t in data["tasks"]}
+    colours = person_colours_of(data)
+    bars_per_page = {}
+    for number, page in pages:
+        assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
+        text = page.extract_text()
+        assert any(name in text for name in people), f"page {number + 1}: no person"
+        assert any(name in text for name in tasks), f"page {number + 1}: no task"
+        bars = [f for f in fills(page) if any(near(f, c) for c in colours)]
+        assert bars, f"page {number + 1}: no task bar"
+        bars_per_page[number] = len(bars)
+    busiest = max(bars_per_page, key=bars_per_page.get)
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: no PNG of a page")
+    subprocess.run(
+        [
+            *("pdftoppm", "-f", str(busiest + 1), "-l", str(busiest + 1), "-r", "110", "-png"),
+            *("-singlefile", str(tmp_path / "schedule.pdf"), str(tmp_path / "page")),
+        ],
+        check=True,
+        timeout=60,
+    )
+    with Image.open(tmp_path / "page.png") as image:
+        assert image.width > image.height
+        rgb = image.convert("RGB")
+        seen = {
+            rgb.getpixel((x, y)) for x in range(0, rgb.width, 4) for y in range(0, rgb.height, 4)
+        }
+    wanted = {tuple(int(c.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)) for c in colours}
+    assert seen & wanted, "the rendered page shows no person's colour"
+    if os.environ.get("UPDATE_DOCS"):
+        DOCS_PNG.parent.mkdir(exist_ok=True)
+        shutil.copyfile(tmp_path / "page.png", DOCS_PNG)
