@@ -77,7 +77,7 @@ def test_every_sheet_prints_landscape_on_a4_with_its_titles(sample_book) -> None
     titles = {
         "Tasks": ("$1:$1", "$A:$A"),
         "Gantt": ("$1:$3", "$A:$C"),
-        "People": ("$2:$2", "$A:$B"),
+        "People": (None, "$A:$B"),
     }
     for name, (rows, cols) in titles.items():
         sheet = sample_book[name]
@@ -88,6 +88,11 @@ def test_every_sheet_prints_landscape_on_a4_with_its_titles(sample_book) -> None
     tasks = sample_book["Tasks"]
     assert tasks.sheet_properties.pageSetUpPr.fitToPage
     assert (int(tasks.page_setup.fitToWidth), int(tasks.page_setup.fitToHeight)) == (1, 0)
+    header = [c.value for c in tasks[1]]
+    strict = header.index("strict (硬截止)") + 1
+    assert print_area(tasks) == [
+        f"'Tasks'!$A$1:${tasks.cell(row=1, column=strict).column_letter}$6"
+    ]
 
 
 def test_gantt_prints_one_month_per_page_width(sample_book) -> None:

@@ -135,7 +135,8 @@ def fill_people_sheet(sheet: Worksheet, schedule: Schedule, off: OffDays) -> Non
     last = max(WEEK_FIRST_COLUMN + len(weeks), DAY_FIRST_COLUMN + len(people))
     for col in range(WEEK_FIRST_COLUMN, last):
         sheet.column_dimensions[get_column_letter(col)].width = 11
-    print_landscape(sheet, title_rows="2:2", title_cols="A:B", scale=70)
+    # the name columns on every page; no title row: the two tables have different headers
+    print_landscape(sheet, title_cols="A:B", scale=70)
 
 
 def _weeks_table(

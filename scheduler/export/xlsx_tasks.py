@@ -4,7 +4,8 @@ The columns are those of schedule.csv (`scheduler.export.tables.COLUMNS`), reord
 what a person reads comes first: task, assignee, start, end, due, late days, activity, ...,
 and the ids last. Real dates, an Excel table with a filter, the header row and the task
 column frozen, late days flagged by conditional formatting, printed landscape one page wide
-with the header on every page.
+with the header on every page; the print area is task to strict (the step and the ids, for
+machines, are not printed).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ SHEET_KEYS: tuple[str, ...] = (
     "activity_id",
     "assignee_id",
 )
+LAST_PRINTED = "strict"  # the print area leaves out the step and the ids: readable on paper
 LATE_FONT = "C92A2A"
 LATE_FILL = "FFE3E3"
 
@@ -71,6 +73,7 @@ def fill_tasks_sheet(sheet: Worksheet, schedule: Schedule) -> None:
     if not records:
         return
     last = len(records) + 1
+    sheet.print_area = f"A1:{get_column_letter(SHEET_KEYS.index(LAST_PRINTED) + 1)}{last}"
     ref = f"A1:{get_column_letter(len(SHEET_KEYS))}{last}"
     table = Table(displayName="Tasks", ref=ref)
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
