@@ -33,6 +33,7 @@ from test_export_tables import sample_schedule
 from scheduler.export.gantt_common import chart_rows, split_at_due
 from scheduler.export.gantt_fonts import cjk_font_family
 from scheduler.export.gantt_html import gantt_html, write_html
+from scheduler.export.gantt_html_lanes import sub_lanes
 from scheduler.export.gantt_overview_rows import overview_rows, person_rows
 from scheduler.export.gantt_png import DETAIL_MAX_TASKS, DPI, png_bytes, uses_overview, write_png
 from scheduler.export.gantt_tasks import task_figure
@@ -497,7 +498,7 @@ def test_html_bars_follow_the_stretches(page_text: str) -> None:
     bars = page.with_class("bar")
     # photos: two stretches; pricing: on time + late piece; the others one each
     assert len(bars) == 2 + 2 + 1 + 1 + 1
-    assert len(page.with_class("over")) == 1
+    assert len([b for b in bars if "over" in b["class"].split()]) == 1
     assert "--s:3;--n:2" in bars[1]["style"]  # photos from 13 May (span starts 10 May)
     assert "负责人" not in bars[1]["title"] and "李娜" in bars[1]["title"]
 
@@ -517,7 +518,35 @@ def test_html_has_person_filter_and_zoom(page_text: str) -> None:
     page = Page(page_text)
     options = [a.get("value") for tag, a in page.elements if tag == "option"]
     assert options == ["", "li_na", "wang_fang", "xiao_wang"]
-    assert len([a for tag, a in page.elements if tag == "button"]) == 4
+    buttons = [a for tag, a in page.elements if tag == "button"]
+    assert [b.get("data-zoom") for b in buttons if "data-zoom" in b] == [
+        "year", "month", "week", "fit", "thisweek"
+    ]
+    assert [b["data-view"] for b in buttons if "data-view" in b] == ["activities", "people"]
+
+
+def test_html_person_view_has_a_lane_per_person_with_their_tasks(page_text: str) -> None:
+    page = Page(page_text)
+    lanes = [a for a in page.with_class("lane")]
+    assert [a["data-person"] for a in lanes] == ["li_na", "wang_fang", "xiao_wang"]
+    bars = page.with_class("lbar")
+    tasks = {t.id: t.assignee for t in sample_schedule().tasks}
+    assert {b["data-task"] for b in bars} == set(tasks)
+    # li_na's photos (13-18 May) and banner do not overlap: one sub-lane each person here
+    # except where tasks overlap in time
+    assert all("--lanes:" in a["style"] for a in lanes)
+
+
+def test_sub_lanes_never_put_overlapping_tasks_together() -> None:
+    schedule = sample_schedule()
+    base = schedule.tasks[0]
+    tasks = [
+        replace(base, id="a", start=date(2027, 5, 3), end=date(2027, 5, 7)),
+        replace(base, id="b", start=date(2027, 5, 5), end=date(2027, 5, 10)),
+        replace(base, id="c", start=date(2027, 5, 8), end=date(2027, 5, 9)),
+        replace(base, id="d", start=date(2027, 5, 10), end=date(2027, 5, 12)),
+    ]
+    assert sub_lanes(tasks) == {"a": 0, "b": 1, "c": 0, "d": 0}
 
 
 def test_html_is_deterministic_and_english_without_zh() -> None:
