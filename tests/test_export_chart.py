@@ -314,6 +314,81 @@ def test_png_font_draws_distinct_chinese_characters(cjk_chart: DrawnChart) -> No
     assert not np.array_equal(drawn[0], tofu[0])
 
 
+def _drawn_axes(schedule: Schedule):
+    """The axes of gantt.png's task chart of `schedule`, drawn, and its renderer."""
+    span = day_span(schedule)
+    assert span is not None and not uses_overview(schedule)
+    with rc_context(chart_style(None)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        figure = task_figure(schedule, span, None, OffDays())
+        _, canvas = agg_pixels(figure)
+    return figure.axes[0], canvas.get_renderer()
+
+
+def _short_schedule(first: date, days: int) -> Schedule:
+    """sample_schedule()'s tasks moved to lie within `days` days from `first`."""
+    schedule = sample_schedule()
+    start = min(t.start for t in schedule.tasks)
+    factor = days / ((max(t.end for t in schedule.tasks) - start).days + 1)
+
+    def move(day: date) -> date:
+        return first + timedelta(days=int((day - start).days * factor))
+
+    schedule.tasks = [
+        replace(
+            t,
+            start=move(t.start),
+            end=move(t.end),
+            due=move(t.due) if t.due else None,
+            stretches=((move(t.start), move(t.end)),),
+        )
+        for t in schedule.tasks
+    ]
+    schedule.activities = []
+    return schedule
+
+
+@pytest.mark.parametrize(
+    ("first", "days"),
+    [(date(2027, 4, 28), 12), (date(2027, 4, 27), 110), (date(2027, 5, 30), 40)],
+)
+def test_png_month_labels_do_not_overlap(first: date, days: int) -> None:
+    """Short plans, and plans starting a few days before a month: no two date labels on one
+    side of the plot overlap (month labels, and the Mondays' day numbers)."""
+    axes, renderer = _drawn_axes(_short_schedule(first, days))
+    ticks = axes.xaxis.get_major_ticks() + axes.xaxis.get_minor_ticks()
+    labels = [
+        (label.get_text(), label.get_window_extent(renderer))
+        for tick in ticks
+        for label in (tick.label1, tick.label2)
+        if label.get_visible() and label.get_text()
+    ]
+    months = {text for text, _ in labels if "-" in text}
+    assert f"{first + timedelta(days=10):%Y-%m}" in months
+    assert len(labels) >= 4
+    for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
+        assert not box_a.overlaps(box_b), (a, b)
+
+
+def test_png_due_ticks_do_not_strike_through_names() -> None:
+    """The text beside a bar (its person, how late) starts right of the task's due tick."""
+    schedule = sample_schedule()
+    axes, renderer = _drawn_axes(schedule)
+    first = day_span(schedule)[0]
+    notes = [t for t in axes.texts if t.get_text()]
+    assert len(notes) == len(schedule.tasks)
+    rows = [r for r in chart_rows(schedule)]
+    for text in notes:
+        row = rows[round(text.get_position()[1])]
+        assert row.task is not None
+        box = text.get_window_extent(renderer)
+        if row.task.due is not None:
+            due_x = axes.transData.transform(((row.task.due - first).days + 1, 0))[0]
+            assert box.x0 > due_x + 1, row.task.name
+        end_x = axes.transData.transform(((row.task.end - first).days + 1, 0))[0]
+        assert box.x0 > end_x
+
+
 def test_png_is_a_sensible_image(tmp_path: Path) -> None:
     path = tmp_path / "gantt.png"
     write_png(sample_schedule(), path, today=TODAY)
@@ -520,7 +595,11 @@ def test_html_has_person_filter_and_zoom(page_text: str) -> None:
     assert options == ["", "li_na", "wang_fang", "xiao_wang"]
     buttons = [a for tag, a in page.elements if tag == "button"]
     assert [b.get("data-zoom") for b in buttons if "data-zoom" in b] == [
-        "year", "month", "week", "fit", "thisweek"
+        "year",
+        "month",
+        "week",
+        "fit",
+        "thisweek",
     ]
     assert [b["data-view"] for b in buttons if "data-view" in b] == ["activities", "people"]
 
