@@ -30,6 +30,8 @@ from scheduler.planning.baseline import Baseline
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
     occurrence_table,
+    plain_warning_lines,
+    plain_warnings,
     schedule_summary,
     template_steps,
     template_table,
@@ -54,7 +56,8 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         try:
-            code = command(*args, **kwargs) or OK
+            with plain_warnings():
+                code = command(*args, **kwargs) or OK
         except BadInput as bad:
             for problem in bad.problems:
                 click.echo(str(problem), err=True)
@@ -488,8 +491,8 @@ def _recover(out_dir: Path) -> None:
 
 
 def _print_warnings(warnings: list[str]) -> None:
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for line in plain_warning_lines(warnings):
+        click.echo(line, err=True)
 
 
 @main.command()

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import unicodedata
+import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scheduler.expansion.expand import Occurrence
 from scheduler.plan.model import Template
 from scheduler.schedule import Schedule
 from scheduler.versions.history import Version
+
+
+def plain_warning_lines(lines: Sequence[str]) -> list[str]:
+    """The lines `warning: <text>` for `lines`, each text once, in order."""
+    return [f"warning: {text}" for text in dict.fromkeys(lines)]
+
+
+@contextlib.contextmanager
+def plain_warnings() -> Iterator[None]:
+    """While inside: a Python warning (ours or a library's) is printed to stderr as one line
+    `warning: <message>`, without file name or source line, and each message only once."""
+    seen: set[tuple[type, str]] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        if (category, text) not in seen:
+            seen.add((category, text))
+            print(f"warning: {text}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

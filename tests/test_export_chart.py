@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -652,3 +656,96 @@ def test_bare_contract_schedule(tmp_path: Path) -> None:
     page = Page((tmp_path / "gantt.html").read_text(encoding="utf-8"))
     assert len(page.with_class("bar")) == 6  # photos now one piece from 13 to 18 May
     assert "xiao_wang" in "".join(page.text)
+
+
+# ---------------------------------------------- a font installed after matplotlib's cache
+
+STRIP_CACHE = """
+import json, sys
+from pathlib import Path
+from matplotlib import font_manager
+from scheduler.export.gantt_fonts import _draws_chinese
+cache = Path(sys.argv[1])
+data = json.loads(cache.read_text(encoding="utf-8"))
+data["ttflist"] = [
+    e for e in data["ttflist"]
+    if not (Path(e["fname"]).is_absolute() and _draws_chinese(e["fname"]))
+]
+cache.write_text(json.dumps(data), encoding="utf-8")
+"""
+
+FOUND_FONT = """
+import json
+from matplotlib import font_manager
+from scheduler.export import gantt_fonts
+before = gantt_fonts._known_family()
+family = gantt_fonts.cjk_font_family()
+file = family and font_manager.findfont(
+    font_manager.FontProperties(family=family), fallback_to_default=False
+)
+print(json.dumps({"before": before, "family": family, "file": file}))
+"""
+
+
+def test_png_finds_a_cjk_font_installed_after_matplotlibs_cache(tmp_path: Path) -> None:
+    """matplotlib's font cache is written before the CJK font is installed (here: the cache
+    of a fresh MPLCONFIGDIR with its CJK fonts taken out, and a CJK font file copied into
+    $XDG_DATA_HOME/fonts afterwards): gantt.png still finds a font with every Chinese
+    character of the names, and `export` prints no warning."""
+    source = require_cjk_family()
+    source_file = font_manager.findfont(FontProperties(family=source), fallback_to_default=False)
+    root = Path(__file__).parents[1]
+    env = {
+        **os.environ,
+        "MPLCONFIGDIR": str(tmp_path / "mpl"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+
+    def python(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode in (0, 4), done.stderr[-3000:]
+        return done
+
+    python("-c", "import matplotlib.font_manager")  # the first run writes the cache
+    (cache,) = (tmp_path / "mpl").glob("fontlist-*.json")
+    python("-c", STRIP_CACHE, str(cache))
+    fonts = tmp_path / "xdg" / "fonts"
+    fonts.mkdir(parents=True)
+    shutil.copyfile(source_file, fonts / Path(source_file).name)  # installed after the cache
+
+    found = json.loads(python("-c", FOUND_FONT).stdout)
+    assert found["before"] is None  # the cache does not know any CJK font
+    assert found["family"] is not None and found["file"]
+    charmap = FT2Font(found["file"]).get_charmap()
+    schedule = sample_schedule()
+    names = [schedule.plan, *(t.name for t in schedule.tasks), *(p.name for p in schedule.staff)]
+    chinese = {ch for name in names for ch in name if re.match(r"[\u4e00-\u9fff]", ch)}
+    assert len(chinese) > 10
+    assert not [ch for ch in chinese if ord(ch) not in charmap]  # no tofu
+
+    (tmp_path / "schedule.json").write_text(schedule.to_json(), encoding="utf-8")
+    done = python("-m", "scheduler", "export", "schedule.json", "--out", "out")
+    assert "warning" not in done.stderr, done.stderr
+    with Image.open(tmp_path / "out" / "gantt.png") as image:
+        assert image.format == "PNG"
+
+
+def test_warnings_print_as_one_plain_line_once(capfd: pytest.CaptureFixture[str]) -> None:
+    from scheduler.export.gantt_fonts import FontWarning
+    from scheduler.terminal import plain_warnings
+
+    with plain_warnings():
+        for _ in range(3):
+            warnings.warn("no CJK font found, boxes", FontWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+    err = capfd.readouterr().err
+    assert err.splitlines() == ["warning: no CJK font found, boxes", "warning: something else"]

@@ -19,7 +19,7 @@ from scheduler.expansion.expand import Occurrence, calendar_span, occurrences, t
 from scheduler.plan.model import Leave, Plan, StaffMember
 from scheduler.planning.baseline import Baseline, Split, split_tasks
 from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
-from scheduler.workdays.calendar import WorkCalendar, provisional_years
+from scheduler.workdays.calendar import WorkCalendar, provisional_warning
 
 
 @dataclass
@@ -201,12 +201,9 @@ def _warn_provisional(plan: Plan, graph: nx.DiGraph, warnings: list[str]) -> Non
         for key in ("earliest", "due"):
             if node[key]:
                 years.add(node[key].year)
-    for year in provisional_years(plan.calendar.holidays, sorted(years)):
-        warnings.append(
-            f"the official {plan.calendar.holidays} holiday calendar for {year} is not published "
-            "yet: planned with the holidays library's estimate (no make-up working days); "
-            "re-plan when it is published"
-        )
+    warning = provisional_warning(plan.calendar.holidays, years)
+    if warning:
+        warnings.append(warning)
 
 
 def to_schedule(compiled: Compiled, result: Result) -> Schedule:

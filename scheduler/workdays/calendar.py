@@ -60,6 +60,21 @@ def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
     return sorted({y for y in years if y > last})
 
 
+def provisional_warning(code: str | None, years: Iterable[int]) -> str | None:
+    """One warning naming every year among `years` whose official calendar is not
+    published yet, or None when there is none."""
+    late = provisional_years(code, years)
+    if not late:
+        return None
+    listed = ", ".join(str(y) for y in late)
+    verb = "is" if len(late) == 1 else "are"
+    return (
+        f"the official {code} holiday calendar for {listed} {verb} not published yet: planned "
+        "with the holidays library's estimate (no make-up working days); re-plan when it is "
+        "published"
+    )
+
+
 class OutsideCalendar(ValueError):
     """A working-day offset that leads past the first or last working day of the span."""
 
