@@ -187,7 +187,9 @@ def export_options(command: Callable) -> Callable:
     return click.option(
         "--today",
         type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="Draw a 'today' line on the Gantt chart.",
+        metavar="YYYY-MM-DD",
+        help="Draw a 'today' line on that day in gantt.png (and in gantt.html where its script "
+        "cannot run: the page itself marks the viewer's own today, or #today=YYYY-MM-DD).",
     )(command)
 
 
@@ -407,7 +409,13 @@ def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
 @click.argument(
     "schedule_file", metavar="SCHEDULE.json", type=click.Path(exists=True, dir_okay=False)
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: the exports are written there as a new version.",
+)
 @no_wait_option
 @export_options
 @_exits_cleanly

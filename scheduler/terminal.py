@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
+import shutil
 import sys
+import textwrap
 import unicodedata
 import warnings
 from collections import defaultdict
@@ -37,16 +41,86 @@ def plain_warnings() -> Iterator[None]:
         yield
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A left-aligned text table; CJK characters count as two columns."""
+def terminal_width() -> int | None:
+    """The width in columns that tables must fit: $COLUMNS when set, else the terminal's
+    when the output is one; None (no limit) when the output goes to a file or a pipe."""
+    if os.environ.get("COLUMNS", "").isdigit() or getattr(sys.stdout, "isatty", bool)():
+        return shutil.get_terminal_size((80, 24)).columns
+    return None
+
+
+def text_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    width: int | None = None,
+    wrap: Sequence[int] = (),
+) -> str:
+    """A left-aligned text table; CJK characters count as two columns. With `width`, the
+    columns listed in `wrap` (indices) are narrowed, widest first, and their cells wrapped
+    onto more lines until the table fits in `width` columns (or they are as narrow as
+    their header and MIN_WRAP_COLUMNS allow)."""
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    if width is not None:
+        widths = _fitted(widths, [_width(h) for h in cells[0]], width, wrap)
+        if sum(widths) + 2 * (len(widths) - 1) > width:
+            return _stacked(cells, width)
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+        pieces = [_wrapped(c, w) for c, w in zip(row, widths, strict=True)]
+        for parts in itertools.zip_longest(*pieces, fillvalue=""):
+            lines.append("  ".join(_pad(c, w) for c, w in zip(parts, widths, strict=True)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+MIN_WRAP_COLUMNS = 8
+
+
+def _stacked(cells: list[list[str]], width: int) -> str:
+    """A table too wide for `width` columns, one block per row: its first cell, then
+    `header: value` pairs wrapped and indented."""
+    headers, lines = cells[0], []
+    for row in cells[1:]:
+        lines.append(row[0])
+        pairs = " · ".join(f"{h}: {v}" for h, v in zip(headers[1:], row[1:], strict=True))
+        lines += ["  " + part for part in _wrapped(pairs, max(10, width - 2))]
+    return "\n".join(lines)
+
+
+def _fitted(widths: list[int], heads: list[int], width: int, wrap: Sequence[int]) -> list[int]:
+    widths = list(widths)
+    floor = {i: max(heads[i], MIN_WRAP_COLUMNS) for i in wrap}
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        shrinkable = [i for i in wrap if widths[i] > floor[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` display columns, broken after the last space,
+    comma, `@` or `/` that fits, else between characters."""
+    lines: list[str] = []
+    rest = text
+    while _width(rest) > width:
+        cut, used = 0, 0
+        for index, ch in enumerate(rest):
+            used += _width(ch)
+            if used > width:
+                break
+            cut = index + 1
+        cut = max(cut, 1)
+        space = max(rest.rfind(" ", 0, cut + 1), *(rest.rfind(c, 0, cut) for c in ",@/"))
+        if space > 0:
+            cut = space + 1
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    lines.append(rest)
+    return lines
 
 
 def _width(text: str) -> int:
@@ -86,9 +160,11 @@ def schedule_summary(schedule: Schedule) -> str:
 
 def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
     """The promotion calendar: one row per occurrence."""
+    weekdays = WEEKDAYS_ZH if language.startswith("zh") else WEEKDAYS_EN
     rows = [
         (
             o.start,
+            weekdays[o.start.weekday()],
             o.end,
             (o.end - o.start).days + 1,
             o.id,
@@ -97,8 +173,13 @@ def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
         )
         for o in found
     ]
-    headers = ["start", "end", "days", "occurrence", "kind", "name"]
-    return text_table(headers, rows) + f"\n{len(found)} occurrence(s)"
+    headers = ["start", "weekday", "end", "days", "occurrence", "kind", "name"]
+    table = text_table(headers, rows, terminal_width(), wrap=(4, 6))
+    return table + f"\n{len(found)} occurrence(s)"
+
+
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def template_table(templates: Sequence[Template]) -> str:
@@ -107,7 +188,8 @@ def template_table(templates: Sequence[Template]) -> str:
         (t.id, t.kind, t.live_days, len(t.steps), t.name.en, t.name.zh)
         for t in sorted(templates, key=lambda t: t.id)
     ]
-    return text_table(["id", "kind", "live days", "steps", "name", "名称"], rows)
+    headers = ["id", "kind", "live days", "steps", "name", "名称"]
+    return text_table(headers, rows, terminal_width(), wrap=(4, 5))
 
 
 def template_steps(template: Template) -> str:
@@ -127,7 +209,11 @@ def template_steps(template: Template) -> str:
     ]
     head = f"{template.id}: {template.name.en} / {template.name.zh} ({template.kind}, "
     head += f"live {template.live_days} day(s)) from {template.source}"
-    table = text_table(["step", "role", "days", "load%", "after", "earliest", "due", "name"], rows)
+    width = terminal_width()
+    headers = ["step", "role", "days", "load%", "after", "earliest", "due", "name"]
+    table = text_table(headers, rows, width, wrap=(4, 5, 6, 7))
+    if width is not None:
+        head = "\n".join(textwrap.wrap(head, width, break_on_hyphens=False)) or head
     return f"{head}\n{table}"
 
 
