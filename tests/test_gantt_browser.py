@@ -31,6 +31,8 @@ from test_export_tables import sample_schedule
 
 from scheduler import api
 from scheduler.export.gantt_html import write_html
+from scheduler.export.gantt_png import write_png
+from scheduler.schedule import Schedule
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TIMEOUT_S = 60
@@ -181,6 +183,10 @@ LAYOUT = """
     byActivity: shown(document.getElementById("by-activity")),
     byPerson: shown(document.getElementById("by-person")),
     taskRows: Array.from(document.querySelectorAll(".row.task")).filter(shown).length,
+    struck: Array.from(document.querySelectorAll(".row.task")).filter(shown).filter(function (r) {
+      var due = r.querySelector(".due"), name = r.querySelector(".name");
+      return due && name && box(due).right > box(name).left;
+    }).map(function (r) { return r.dataset.task; }),
     lanes: Array.from(document.querySelectorAll(".row.lane")).filter(shown).map(function (l) {
       return {person: l.dataset.person, box: box(l), label: box(l.querySelector(".label")),
         bars: Array.from(l.querySelectorAll(".lbar")).map(function (b) {
@@ -310,7 +316,19 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     assert check_schedule(QUICKSTART, data) == []
     path = tmp_path_factory.mktemp("quickstart") / "gantt.html"
     write_html(schedule, path, today=date(2026, 3, 2))  # the export's today: no-JS fallback
+    (path.parent / "schedule.json").write_text(schedule.to_json(), encoding="utf-8")
     return path, data
+
+
+def test_readme_png_of_the_quickstart(quickstart: tuple[Path, dict]) -> None:
+    """docs/gantt-png.png, the README's picture of gantt.png: one row per task."""
+    page, data = quickstart
+    schedule = Schedule.read(page.parent / "schedule.json")
+    DOCS.mkdir(exist_ok=True)
+    write_png(schedule, DOCS / "gantt-png.png", today=QS_TODAY)
+    with Image.open(DOCS / "gantt-png.png") as image:
+        rows = len(data["tasks"]) + len({t["activity"] for t in data["tasks"]})
+        assert image.width >= 900 and image.height >= rows * 20
 
 
 def _in_week(task: dict, monday: date) -> bool:
@@ -328,6 +346,7 @@ def test_fit_fills_a_wide_window_without_scrolling_sideways(
     assert found["weekList"] is None  # only with "this week"
     assert found["byActivity"] and not found["byPerson"]
     assert found["taskRows"] == len(data["tasks"])
+    assert found["struck"] == []  # no due tick strikes through a task's name
     # the whole span fits: no sideways scrolling, and at most a day's width left over
     assert found["scrollWidth"] <= found["clientWidth"] + 1
     assert found["clientWidth"] - found["scrollWidth"] <= found["dayPx"] + 2
@@ -488,3 +507,22 @@ def test_print_layout_fits_pages_and_hides_the_controls(
     assert "缩放" not in text  # the controls are not printed
     for task in data["tasks"][:5]:
         assert task["name"] in text
+    if shutil.which("pdftoppm"):  # the first printed page, for the README
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(tmp_path / "page"),
+            ],
+            check=True,
+        )
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(tmp_path / "page.png", DOCS / "gantt-html-print.png")

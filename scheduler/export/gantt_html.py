@@ -272,6 +272,8 @@ def _html_task_row(
         f" ({_e(words(schedule)['late_note'].format(n=task.late_days))})" if late else ""
     )
     after = (task.end - first_day).days + 1
+    # the name starts after the bar and after the due tick, which never strikes through it
+    name_at = max(after, (task.due - first_day).days + 1 if task.due is not None else after)
     window = _window_html(row.window, first_day, "win", words(schedule)["window"])
     return (
         f'<div class="row task{late}" data-person="{_e(task.assignee)}" data-task="{_e(task.id)}" '
@@ -279,7 +281,7 @@ def _html_task_row(
         f'<div class="label" title="{tip}"><span class="dot" style="background:{colour}"></span>'
         f"{_e(task.name)} <small>{person}</small></div>"
         f'<div class="track">{window}'
-        f'{bars}{due}<span class="name" style="--s:{after}">{name}</span></div></div>\n'
+        f'{bars}{due}<span class="name" style="--s:{name_at}">{name}</span></div></div>\n'
     )
 
 

@@ -83,7 +83,7 @@ width:max(calc(var(--n) * var(--day)),2px);border:1px solid rgba(0,0,0,.35);bord
 .bar.over,.lbar.over{border-color:#a51111}
 .due{position:absolute;top:2px;height:20px;left:calc(var(--s) * var(--day) - 1px);width:2px;
 background:#212529}
-.name{position:absolute;left:calc(var(--s) * var(--day) + 5px);top:4px;line-height:16px;
+.name{position:absolute;left:calc(var(--s) * var(--day) + 4px);top:4px;line-height:16px;
 white-space:nowrap;pointer-events:none;font-size:12px;
 padding:0 2px;border-radius:2px;background:rgba(255,255,255,.92);z-index:2}
 .row.late .name{color:#a51111;font-weight:600}
