@@ -157,6 +157,8 @@ def _html_chart(
     day_px = _default_day_px(span)
     compact = " compact" if day_px < COMPACT_BELOW_PX else ""
     today_index = (today - span[0]).days if today and span[0] <= today <= span[1] else None
+    names = person_names(schedule)
+    tips = {t.id: _tooltip(schedule, t, names) for t in schedule.tasks}
     data_today = "" if today_index is None else f' data-today="{today_index}"'
     return (
         f'<div id="gantt" class="gantt{compact}" style="--day:{day_px}px;--days:{len(days)}" '
@@ -167,7 +169,7 @@ def _html_chart(
         f'<div class="bodies">\n{_html_grid(schedule, days, off, today_index)}'
         f'<div class="body" id="by-activity">\n{_html_groups(schedule, span[0])}</div>\n'
         f'<div class="body" id="by-person" hidden>\n'
-        f"{lanes_html(schedule, span[0], _e, _tooltip)}</div>\n</div>\n</div>"
+        f"{lanes_html(schedule, span[0], _e, lambda t: tips[t.id])}</div>\n</div>\n</div>"
     )
 
 

@@ -33,9 +33,13 @@ def sub_lanes(tasks: list[ScheduledTask]) -> dict[str, int]:
 
 
 def lanes_html(
-    schedule: Schedule, first_day: date, escape: Callable[[object], str], tooltip
+    schedule: Schedule,
+    first_day: date,
+    escape: Callable[[object], str],
+    tooltip: Callable[[ScheduledTask], str],
 ) -> str:
-    """The person view's rows: a lane per person with tasks, in the legend's order."""
+    """The person view's rows: a lane per person with tasks, in the legend's order;
+    `escape` makes text safe for the page, `tooltip` is a task's hover text."""
     colours = person_colours(schedule)
     names = person_names(schedule)
     text = words(schedule)
@@ -46,7 +50,7 @@ def lanes_html(
             continue
         lanes = sub_lanes(tasks)
         bars = "".join(
-            _lane_bars(schedule, task, lanes[task.id], first_day, colour, escape, tooltip)
+            _lane_bars(task, lanes[task.id], first_day, colour, escape, tooltip(task))
             for task in sorted(tasks, key=lambda t: (t.start, t.end, t.id))
         )
         late = sum(1 for t in tasks if t.late_days > 0)
@@ -64,15 +68,14 @@ def lanes_html(
 
 
 def _lane_bars(
-    schedule: Schedule,
     task: ScheduledTask,
     lane: int,
     first_day: date,
     colour: str,
     escape: Callable[[object], str],
-    tooltip,
+    tooltip: str,
 ) -> str:
-    tip = escape(tooltip(schedule, task, person_names(schedule)))
+    tip = escape(tooltip)
     late = " late" if task.late_days > 0 else ""
     parts = []
     for index, (start, end, over) in enumerate(split_at_due(task)):
