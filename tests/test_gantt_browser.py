@@ -450,10 +450,13 @@ def test_this_week_follows_the_today_of_the_fragment(
 
 def test_today_defaults_to_the_viewers_clock(quickstart: tuple[Path, dict], tmp_path: Path) -> None:
     """The page was exported with today 2026-03-02; opened without a fragment it takes the
-    browser's own date (outside the plan here, and said so)."""
+    browser's own date (outside the plan here, and said so); #today=export takes the
+    export's."""
     page, _ = quickstart
     found = _probe(page, tmp_path)
     assert found["todayShown"] == found["browserToday"]
+    exported = _probe(page, tmp_path, "#today=export&zoom=bogus%22%5D")  # and a broken zoom
+    assert exported["todayShown"] == "2026-03-02" and exported["zoomOn"] == ["fit"]
     if found["browserToday"] > "2026-05-01":
         assert found["todayLine"] is None and found["nowCell"] == []
         assert "(" in found["note"]  # "outside the plan"

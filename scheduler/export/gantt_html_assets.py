@@ -3,11 +3,12 @@
 The script reads the page's state from the URL fragment, so that a link can open a view:
 `#today=2027-05-10&view=people&person=li_na&zoom=thisweek` (every key optional).
 `today` is the day the page takes as today (default: the viewer's own date, from the
-browser's clock); `view` is `activities` (one row per task, grouped by activity) or `people`
-(one lane per person); `person` shows one person's tasks only; `zoom` is `fit` (the whole plan
-in the window, the default), `year`, `month`, `week` or `thisweek` (the week of today across
-the window). Using the controls writes the fragment back. The script sets `data-ready="1"` on
-<body> when the page is laid out. Before printing the chart is fitted to a landscape page.
+browser's clock; `export` for the `--today` the page was exported with, if any); `view` is
+`activities` (one row per task, grouped by activity) or `people` (one lane per person);
+`person` shows one person's tasks only; `zoom` is `fit` (the whole plan in the window, the
+default), `year`, `month`, `week` or `thisweek` (the week of today across the window). Using
+the controls writes the fragment back. The script sets `data-ready="1"` on <body> when the
+page is laid out. Before printing the chart is fitted to a landscape page.
 """
 
 CSS = """
@@ -128,6 +129,7 @@ JS = """
   var shown = document.getElementById("shown");
   var note = document.getElementById("today-note");
   var DAY = 86400000;
+  var ZOOMS = ["fit", "year", "month", "week", "thisweek"];
   var PRINT_PX = 1040;  // a landscape A4 page at 96 px per inch, without its margins
   var state = {zoom: "fit", view: "activities", person: "", today: null};
   var fromUrl = {};
@@ -286,17 +288,19 @@ JS = """
   }
   function readUrl() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ""));
-    fromUrl = {today: parseDay(params.get("today")) ? params.get("today") : null};
-    state.today = parseDay(fromUrl.today) || viewerToday();
+    var asked = params.get("today");
+    var exported = gantt.dataset.today === undefined ? null
+      : new Date(first.getTime() + Number(gantt.dataset.today) * DAY);
+    fromUrl = {today: parseDay(asked) || (asked === "export" && exported) ? asked : null};
+    state.today = parseDay(asked) || (asked === "export" && exported) || viewerToday();
     var view = params.get("view");
     state.view = view === "people" ? "people" : "activities";
     var person = params.get("person") || "";
     state.person = select && Array.from(select.options).some(function (o) {
       return o.value === person;
     }) ? person : "";
-    var zoom = params.get("zoom") || "fit";
-    state.zoom = zoom === "fit" || zoom === "thisweek"
-      || document.querySelector('button[data-zoom="' + zoom + '"]') ? zoom : "fit";
+    var zoom = params.get("zoom");
+    state.zoom = ZOOMS.indexOf(zoom) >= 0 ? zoom : "fit";
   }
   if (gantt && first) {
     document.querySelectorAll("button[data-zoom]").forEach(function (b) {
