@@ -354,7 +354,7 @@ def test_fit_fills_a_wide_window_without_scrolling_sideways(
     first = min(date.fromisoformat(t["start"]) for t in data["tasks"])
     last = max(date.fromisoformat(t["end"]) for t in data["tasks"])
     assert found["dayPx"] == pytest.approx(1300 / ((last - first).days + 1), abs=1)
-    _screenshot(page, tmp_path, "gantt-html-wide.png", "", "1600,1000")
+    _screenshot(page, tmp_path, "gantt-html-wide.png", f"#today={QS_TODAY}", "1600,1000")
 
 
 def test_fit_follows_a_narrower_window(quickstart: tuple[Path, dict], tmp_path: Path) -> None:
@@ -496,7 +496,12 @@ def test_print_layout_fits_pages_and_hides_the_controls(
         pytest.skip("pdfinfo not installed (Debian package poppler-utils)")
     page, data = quickstart
     pdf = tmp_path / "gantt.pdf"
-    done = _run(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    done = _run(
+        tmp_path,
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf}",
+        page.as_uri() + f"#today={QS_TODAY}",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))
