@@ -110,7 +110,7 @@ h1{font-size:15px}
 .label small,.dot{display:none}
 .row.lane .label small{display:block}
 }
-@page{size:landscape;margin:8mm}
+@page{size:A4 landscape;margin:8mm}
 @media print{
 html,body{height:auto;display:block}
 body{-webkit-print-color-adjust:exact;print-color-adjust:exact}
