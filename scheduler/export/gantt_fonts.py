@@ -44,6 +44,8 @@ CJK_FAMILIES = (
 # Python packages that ship a Simplified Chinese font file; used when no system font has CJK.
 FONT_PACKAGES = ("pylopdf_fonts_zh_cn", "mplfonts")
 FONT_FILE = re.compile(r"sans.*(sc|cjk)|hei", re.IGNORECASE)
+
+
 class FontWarning(UserWarning):
     """gantt.png is drawn without a font for its Chinese text."""
 
@@ -121,10 +123,16 @@ def _font_from_packages() -> str | None:
         spec = importlib.util.find_spec(package)
         folders = spec.submodule_search_locations if spec else None
         for folder in folders or ():
-            for file in sorted(Path(folder).rglob("*")):
-                if file.suffix.lower() in {".otf", ".ttf", ".ttc"} and FONT_FILE.search(file.name):
-                    font_manager.fontManager.addfont(str(file))
-                    return font_manager.FontProperties(fname=str(file)).get_name()
+            files = [
+                str(f)
+                for f in Path(folder).rglob("*")
+                if f.suffix.lower() in {".otf", ".ttf", ".ttc"}
+            ]
+            # likely names first (a sans serif for Simplified Chinese), then any with Chinese
+            for file in sorted(files, key=lambda f: (not FONT_FILE.search(Path(f).name), f)):
+                if _draws_chinese(file):
+                    font_manager.fontManager.addfont(file)
+                    return font_manager.FontProperties(fname=file).get_name()
     return None
 
 
