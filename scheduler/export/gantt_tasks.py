@@ -50,7 +50,6 @@ LEGEND_RAISE_PT = 34  # the legend sits this far above the plot, over the top da
 MONTH_PAD_PT = 10  # month labels sit this far from the plot, a line beyond the Mondays' days
 
 
-
 @dataclass(frozen=True)
 class _Layout:
     """Figure size and margins in inches, worked out before drawing (no second draw pass)."""
