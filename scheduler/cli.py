@@ -29,6 +29,7 @@ from scheduler.export.ics import CalendarStateError
 from scheduler.planning.baseline import Baseline
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
+    diagnosis,
     occurrence_table,
     schedule_summary,
     template_steps,
@@ -202,15 +203,20 @@ def main() -> None:
 
 def solve_options(command: Callable) -> Callable:
     """The options shared by `plan` and `replan`: the output folder and the search."""
+    command = no_wait_option(search_options(command))
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Output folder.",
+    )(command)
+
+
+def search_options(command: Callable) -> Callable:
+    """The options of every command that solves: --effort, --time-limit, --workers."""
     for option in reversed(
         [
-            click.option(
-                "--out",
-                "out_dir",
-                required=True,
-                type=click.Path(file_okay=False, path_type=Path),
-                help="Output folder.",
-            ),
             click.option(
                 "--effort",
                 default=api.DEFAULT_EFFORT,
@@ -234,7 +240,6 @@ def solve_options(command: Callable) -> Callable:
                 type=click.IntRange(min=1),
                 help="Solver threads.",
             ),
-            no_wait_option,
         ]
     ):
         command = option(command)
@@ -340,6 +345,22 @@ def _schedule_into(
         f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
         "changes.csv)"
     )
+    return LATE if schedule.late_tasks else OK
+
+
+@main.command()
+@plan_argument
+@search_options
+@_exits_cleanly
+def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> int:
+    """Why tasks are late or no schedule exists: each late task's chain of dates and people,
+    and the activities that cannot be prepared in time. Writes nothing; exits as `plan`."""
+    loaded = _load(plan_file)
+    schedule = api.make_schedule(loaded, effort=effort, time_limit=time_limit, workers=workers)
+    _print_warnings(schedule.warnings)
+    click.echo(diagnosis(schedule))
+    if schedule.status not in ("optimal", "feasible"):
+        return NO_SCHEDULE
     return LATE if schedule.late_tasks else OK
 
 
