@@ -32,6 +32,7 @@ from scheduler.terminal import (
     diagnosis,
     occurrence_table,
     schedule_summary,
+    suggestion_lines,
     template_steps,
     template_table,
     version_table,
@@ -204,6 +205,13 @@ def main() -> None:
 def solve_options(command: Callable) -> Callable:
     """The options shared by `plan` and `replan`: the output folder and the search."""
     command = no_wait_option(search_options(command))
+    command = click.option(
+        "--suggest/--no-suggest",
+        default=True,
+        show_default=True,
+        help="When tasks are late or no schedule exists, look for fixes and check each by "
+        "planning the changed plan (schedule.json `suggestions`); --no-suggest is faster.",
+    )(command)
     return click.option(
         "--out",
         "out_dir",
@@ -258,12 +266,13 @@ def plan(
     time_limit: float,
     workers: int,
     no_wait: bool,
+    suggest: bool,
     **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
     tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
-    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers, "suggest": suggest}
     with _holding(out_dir, no_wait):
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
@@ -297,6 +306,7 @@ def replan(
     time_limit: float,
     workers: int,
     no_wait: bool,
+    suggest: bool,
     today,
     event_time,
     no_alarm: bool,
@@ -308,6 +318,7 @@ def replan(
         previous = api.previous_version(out_dir, loaded, required=True)
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+        search |= {"suggest": suggest}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
         run = api.run_of("replan", loaded, today.date())
         return _schedule_into(loaded, out_dir, baseline, search, options, run)
@@ -328,6 +339,8 @@ def _schedule_into(
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)
+        for line in suggestion_lines(schedule):
+            click.echo(line, err=True)
         if schedule.status != "infeasible":
             return NO_SCHEDULE  # none found in time, none proven impossible: write nothing
         if api.write_infeasible(schedule, out_dir) is None:
@@ -337,6 +350,8 @@ def _schedule_into(
     changes = task_changes(previous, schedule, api.leave_ranges(loaded))
     api.write_outputs(schedule, out_dir, options, changes, run)
     click.echo(schedule_summary(schedule))
+    for line in suggestion_lines(schedule):
+        click.echo(line)
     if baseline is not None:
         click.echo(f"Changed against the previous version: {len(changes)} task(s)")
         if changes:
@@ -354,9 +369,11 @@ def _schedule_into(
 @_exits_cleanly
 def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> int:
     """Why tasks are late or no schedule exists: each late task's chain of dates and people,
-    and the activities that cannot be prepared in time. Writes nothing; exits as `plan`."""
+    the activities that cannot be prepared in time, and fixes, each checked by planning the
+    changed plan with the same options. Writes nothing; exits as `plan`."""
     loaded = _load(plan_file)
-    schedule = api.make_schedule(loaded, effort=effort, time_limit=time_limit, workers=workers)
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    schedule = api.make_schedule(loaded, suggest=True, **search)
     _print_warnings(schedule.warnings)
     click.echo(diagnosis(schedule))
     if schedule.status not in ("optimal", "feasible"):

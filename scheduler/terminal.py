@@ -62,12 +62,28 @@ def diagnosis(schedule: Schedule) -> str:
     ]
     if schedule.status not in ("optimal", "feasible"):
         lines += ["", "No schedule exists:"] + [f"  - {i.text}" for i in schedule.explanation]
-        return "\n".join(lines)
-    lines.append(
-        f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total"
-        + ("" if schedule.late_tasks else ": every task is on time")
-    )
-    return "\n".join(lines + _late_lines(schedule))
+    else:
+        lines.append(
+            f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total"
+            + ("" if schedule.late_tasks else ": every task is on time")
+        )
+        lines += _late_lines(schedule)
+    return "\n".join(lines + suggestion_lines(schedule))
+
+
+def suggestion_lines(schedule: Schedule) -> list[str]:
+    """The checked fixes, each with the late days the changed plan gets."""
+    if schedule.suggestions is None:
+        return []
+    if not schedule.suggestions:
+        return ["", "Fixes: none of the changes tried helps."]
+    lines = ["", "Fixes, each checked by planning the changed plan:"]
+    for fix in schedule.suggestions:
+        late = fix["late_days"]
+        result = "no task late" if late == 0 else f"{late} late day(s)"
+        proven = "" if fix["status"] == "optimal" else ", not proven the least"
+        lines.append(f"  - {fix['text']}: {result}{proven}")
+    return lines
 
 
 def _late_lines(schedule: Schedule) -> list[str]:

@@ -1,4 +1,5 @@
-"""Why tasks are late (issue 13 items 1, 2 and 4): the reasons read from the solved schedule.
+"""Why tasks are late and what would fix it (issue 13 items 1-4), read from the solved
+schedule.
 
 Each plan is planned into a folder (its schedule.json checked by tests/rules.py) and then
 explained. The explanation's claims are checked against the schedule and the plan file,
@@ -6,20 +7,24 @@ not against the engine's own chain: every "waits for X, which ends E" names a re
 predecessor that ends on E, after which the task starts on the first working day allowed;
 every person named as the reason had leave or another task between the day the chain's
 first task could have started and its end (nobody with nothing in the window is blamed);
-the holiday between two links is named.
+the holiday between two links is named. Every suggested fix is applied with the jsonpatch
+library to the plan's YAML data and planned by the CLI: it gets exactly the late days it
+claims, fewer than before.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import jsonpatch
 import pytest
 import rules
 import yaml
-from conftest import invoke_cli
+from conftest import invoke_cli, require_conformance
 
 WEEKLY_STAFF = """
 staff:
@@ -208,3 +213,77 @@ def test_explain_of_a_bad_plan_is_exit_2_with_the_field(tmp_path):
     result = invoke_cli(["explain", plan])
     assert result.exit_code == 2
     assert "staff[3].capacity" in result.output
+
+
+# --------------------------------------------------------------------------- checked fixes
+
+
+def _yaml_data(plan: Path) -> dict:
+    """The plan file's data as FORMAT.md section 6 says a patch applies to it: dates as
+    YYYY-MM-DD text."""
+
+    def text_dates(value):
+        if isinstance(value, dict):
+            return {k: text_dates(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [text_dates(v) for v in value]
+        return value.isoformat() if isinstance(value, date) else value
+
+    return text_dates(yaml.safe_load(plan.read_text(encoding="utf-8")))
+
+
+def _replanned(tmp_path: Path, plan: Path, patch: list, n: int) -> tuple[int, dict, Path]:
+    """Apply `patch` with the jsonpatch library, write the YAML and plan it with the CLI."""
+    data = jsonpatch.apply_patch(_yaml_data(plan), patch)
+    patched = plan.with_name(f"patched{n}.yaml")
+    patched.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / f"out{n}"
+    result = invoke_cli(["plan", patched, "--out", out, "--no-suggest"])
+    assert result.exit_code in (0, 4), result.output
+    schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert rules.check_schedule(patched, schedule) == []
+    return result.exit_code, schedule, patched
+
+
+def _late_days(schedule: dict) -> int:
+    return sum(t["late_days"] for t in schedule["tasks"])
+
+
+def test_every_suggested_fix_gets_the_late_days_it_claims(tmp_path):
+    plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+    before = _late_days(schedule)
+    fixes = schedule["suggestions"]
+    assert fixes, "a plan late for lack of a designer gets fixes"
+    assert "Fixes, each checked by planning the changed plan:" in output
+    kinds = set()
+    for n, fix in enumerate(fixes):
+        assert set(fix) == {"text", "patch", "late_days", "status"}
+        assert all(op["path"].startswith(("/staff", "/activities")) for op in fix["patch"])
+        _, replanned, _ = _replanned(tmp_path, plan, fix["patch"], n)
+        assert _late_days(replanned) == fix["late_days"], fix["text"]
+        assert replanned["status"] == fix["status"]
+        assert fix["late_days"] < before
+        kinds.add(fix["patch"][0]["path"].split("/")[1] + fix["patch"][0]["op"])
+        assert fix["text"] in output
+    assert len(kinds) == len(fixes), "each fix is of another kind"
+    assert [f["late_days"] for f in fixes] == sorted(f["late_days"] for f in fixes)
+
+
+def test_an_impossible_plan_gets_a_fix_that_makes_it_possible(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    folder = require_conformance() / "12-infeasible-leave"
+    shutil.copytree(folder / "templates", tmp_path / "templates")
+    plan.write_text((folder / "plan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke_cli(["plan", plan, "--out", tmp_path / "out"])
+    assert result.exit_code == 3, result.output
+    schedule = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
+    assert schedule["status"] == "infeasible"
+    fixes = schedule["suggestions"]
+    assert fixes
+    for n, fix in enumerate(fixes):
+        _, replanned, _ = _replanned(tmp_path, plan, fix["patch"], n)
+        assert replanned["status"] in ("optimal", "feasible")
+        assert _late_days(replanned) == fix["late_days"]
+    explained = invoke_cli(["explain", plan])
+    assert explained.exit_code == 3
+    assert fixes[0]["text"] in explained.output

@@ -39,7 +39,13 @@ from scheduler.plan.staffing import check_staffing
 from scheduler.plan.templates import load_template, read_template
 from scheduler.plan.yamlfile import read_mapping
 
-__all__ = ["available_templates", "bundled_templates_dir", "load_plan", "load_template"]
+__all__ = [
+    "available_templates",
+    "bundled_templates_dir",
+    "load_plan",
+    "load_plan_data",
+    "load_template",
+]
 
 PLAN_FIELDS = (
     "name", "timezone", "start", "end", "language", "templates",
@@ -83,6 +89,18 @@ def load_plan(path: str | Path) -> Plan:
     problems.extend(unreadable)
     if data is None:
         raise BadInput(problems.found)
+    return _checked_plan(data, path, problems)
+
+
+def load_plan_data(data: dict, path: str | Path) -> Plan:
+    """The plan whose file data (as `load_plan` reads it) is `data`, checked as if it were
+    the file `path`: templates are found relative to it, messages name it."""
+    path = Path(path)
+    return _checked_plan(data, path, Problems(path))
+
+
+def _checked_plan(data: dict, path: Path, problems: Problems) -> Plan:
+    """The plan of `data` with its templates; BadInput for every mistake found."""
     plan = _plan(Fields(problems, "", data), path)
     template_problems: list[InputProblem] = []
     templates = _used_templates(plan, problems, template_problems)
