@@ -27,6 +27,7 @@ from scheduler.errors import BadInput
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
 from scheduler.planning.baseline import Baseline
+from scheduler.planning.headcount import role_need, role_task_count
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
     diagnosis,
@@ -35,6 +36,7 @@ from scheduler.terminal import (
     suggestion_lines,
     template_steps,
     template_table,
+    text_table,
     version_table,
 )
 from scheduler.versions import folder as version
@@ -379,6 +381,45 @@ def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> 
     if schedule.status not in ("optimal", "feasible"):
         return NO_SCHEDULE
     return LATE if schedule.late_tasks else OK
+
+
+@main.command()
+@plan_argument
+@click.option("--role", "roles", multiple=True, help="Only this role (repeatable); default: all.")
+@search_options
+@_exits_cleanly
+def staffing(
+    plan_file: Path, roles: tuple[str, ...], effort: float, time_limit: float, workers: int
+) -> int:
+    """The fewest full-time people per role with which that role makes no task late (the
+    plan's holders of the role give it up to them); proven where the solver proves that one
+    fewer is later. Writes nothing."""
+    loaded = _load(plan_file)
+    needed = sorted({r for p in loaded.staff for r in p.roles})
+    unknown = [r for r in roles if r not in needed]
+    if unknown:
+        raise BadInput.single(
+            str(plan_file), "--role", unknown[0], "no staff member holds this role",
+            " | ".join(needed),
+        )  # fmt: skip
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    rows = []
+    for role in roles or needed:
+        if not role_task_count(loaded, role):
+            continue
+        need = role_need(loaded, role, lambda changed: api.make_schedule(changed, **search))
+        name = loaded.role_name(role)
+        rows.append(
+            (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,
+             "yes" if need.proven else "no", need.late_days)
+        )  # fmt: skip
+    headers = ["role", "in plan", "fewest", "proven", "late days then"]
+    click.echo(text_table(headers, rows))
+    click.echo(
+        "fewest: full-time people with only this role, no leave, every store; "
+        "late days then: what the other roles leave late on their own"
+    )
+    return OK
 
 
 @main.command()
