@@ -625,3 +625,29 @@ def sync(
     prefix = "dry run, would have " if dry_run else ""
     click.echo(f"{prefix}{summary.line()}")
     return CONFLICTS if summary.conflicts else OK
+
+
+@main.command()
+@click.argument("target", metavar="PLAN.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    metavar="PLAN.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Convert this plan instead of writing a blank workbook: a PLAN.yaml into the "
+    "workbook PLAN.xlsx, or a PLAN.xlsx into the YAML file named as the target.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the target file when it exists.")
+@_exits_cleanly
+def init(target: Path, source: Path | None, force: bool) -> int:
+    """Write a plan workbook (FORMAT.md section 8): the sheets Plan, Stores, Staff, Leave,
+    Activities and Roles with headers, an example row and drop-down lists; or, with
+    --from, convert a plan between YAML and Excel. An existing file is never overwritten
+    without --force."""
+    from scheduler.plan.workbook import init_plan
+
+    if source is not None and not source.is_file():
+        raise BadInput.single(str(source), "", "", "no such file", "a plan file (.yaml or .xlsx)")
+    written = init_plan(target, source, force)
+    click.echo(f"Wrote {written}" + (f" from {source}" if source else ""))
+    return OK

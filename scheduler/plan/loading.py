@@ -37,6 +37,8 @@ from scheduler.plan.model import (
 from scheduler.plan.staff import read_roles, read_staff, read_stores
 from scheduler.plan.staffing import check_staffing
 from scheduler.plan.templates import load_template, read_template
+from scheduler.plan.workbook_cells import is_workbook
+from scheduler.plan.workbook_read import read_workbook
 from scheduler.plan.yamlfile import read_mapping
 
 __all__ = ["available_templates", "bundled_templates_dir", "load_plan", "load_template"]
@@ -73,13 +75,24 @@ def available_templates(extra_dirs: Sequence[Path] = ()) -> dict[str, Path]:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """The plan in file `path` with the templates it uses, checked.
+    """The plan in file `path` (YAML, or a workbook .xlsx) with the templates it uses, checked.
 
     Raises `BadInput` listing every mistake of the plan file and of those templates.
     """
     path = Path(path)
+    if is_workbook(path):  # FORMAT.md section 8: the same data, read from a workbook
+        book = read_workbook(path, str(path))
+        try:
+            return _checked_plan(path, book.data, book.problems)
+        except BadInput as bad:
+            raise BadInput(book.cells.located(bad.problems, str(path))) from None
+    expected = "a plan: name, start, end, staff, activities"
+    return _checked_plan(path, *read_mapping(path, str(path), expected))
+
+
+def _checked_plan(path: Path, data: dict | None, unreadable: list[InputProblem]) -> Plan:
+    """The plan of the file's `data` checked, as `load_plan` gives it."""
     problems = Problems(path)
-    data, unreadable = read_mapping(path, str(path), "a plan: name, start, end, staff, activities")
     problems.extend(unreadable)
     if data is None:
         raise BadInput(problems.found)
