@@ -26,6 +26,7 @@ from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
+from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
@@ -56,7 +57,7 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = command(*args, **kwargs) or OK
         except BadInput as bad:
-            for problem in bad.problems:
+            for problem in located_in_workbooks(bad.problems):
                 click.echo(str(problem), err=True)
             code = BAD_INPUT
         except OSError as failed:  # an output folder that cannot be written, a full disk
@@ -154,7 +155,7 @@ no_wait_option = click.option(
 
 def _load(plan_file: Path):
     if not plan_file.is_file():
-        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan YAML file")
+        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan file, .yaml or .xlsx")
     return api.load_plan(plan_file)
 
 

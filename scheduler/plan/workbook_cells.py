@@ -85,6 +85,8 @@ class CellMap:
     """Key path of the plan's data -> the cell (or row, or sheet) it was read from."""
 
     places: dict[str, str] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)  # top-level keys of sheets not there
+
 
     def put(self, key_path: str, sheet: str, reference: str = "") -> None:
         """Record that `key_path` was read from `reference` (a cell or range) of `sheet`."""
@@ -116,6 +118,8 @@ class CellMap:
         path: `Staff!E4 (staff[2].capacity)`. Mistakes already located stay as they are."""
         found = []
         for problem in problems:
+            if problem.path in self.missing and problem.problem == "missing":
+                continue  # said already: the sheet is missing
             where = None
             if problem.file == file and not isinstance(problem, CellProblem):
                 where = self.place(problem.path) if problem.path else None

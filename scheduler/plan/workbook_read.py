@@ -45,6 +45,7 @@ from scheduler.plan.workbook_cells import (
     STORES_SHEET,
     CellMap,
     CellProblem,
+    is_workbook,
 )
 from scheduler.plan.yamlfile import MAX_FILE_BYTES
 
@@ -152,6 +153,8 @@ class _Reader:
             name = by_name.get(sheet.lower())
             if name is None:
                 if sheet in REQUIRED_SHEETS:
+                    said = ("name", "start", "end") if sheet == PLAN_SHEET else (sheet.lower(),)
+                    self.cells.missing.update(said)
                     columns = ", ".join(COLUMNS[sheet])
                     self.add(
                         sheet, None, "missing sheet", f"a sheet {sheet} with the columns {columns}"
@@ -411,3 +414,15 @@ def _integer(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()
     return value
+
+
+def located_in_workbooks(problems: list[InputProblem]) -> list[InputProblem]:
+    """`problems` with each mistake of a plan workbook naming its sheet and cell, also
+    those found after loading (an `except` date that is no occurrence, a step nobody can
+    do); the workbooks are read again for their cell maps."""
+    files = {p.file for p in problems if not isinstance(p, CellProblem) and is_workbook(p.file)}
+    for file in sorted(files):
+        book = read_workbook(Path(file), file)
+        if book.data is not None:
+            problems = book.cells.located(problems, file)
+    return problems
