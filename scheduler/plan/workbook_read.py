@@ -14,6 +14,7 @@ official holidays (`holidays: null`).
 
 from __future__ import annotations
 
+import difflib
 import re
 import zipfile
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from scheduler.errors import InputProblem
-from scheduler.plan.fields import ISO_DATE, close_matches, one_of
+from scheduler.plan.fields import ISO_DATE, one_of
 from scheduler.plan.workbook_cells import (
     ACTIVITIES_SHEET,
     COLUMNS,
@@ -166,7 +167,7 @@ class _Reader:
         for lowered, name in by_name.items():
             if lowered in known:
                 continue
-            guess = close_matches(name.strip(), list(COLUMNS))
+            guess = difflib.get_close_matches(name.strip(), list(COLUMNS), n=1, cutoff=0.75)
             if guess and any(self._rows(book[name])):
                 self.add(
                     name, None, "unknown sheet", f"did you mean {guess[0]}? {one_of(list(COLUMNS))}"
