@@ -550,3 +550,64 @@ def test_conformance_mistakes_in_workbooks(case, tmp_path):
         assert needle in text, text
     assert "!" in text.split(": ")[1], f"no sheet and cell named: {text}"
     assert not (tmp_path / "out").exists()
+
+
+def test_replan_takes_a_workbook(tmp_path):
+    """A team that moved to Excel re-plans its YAML version's folder from the workbook."""
+    source = EXAMPLES / "quickstart.yaml"
+    book_file = tmp_path / "quickstart.xlsx"
+    assert run(["init", book_file, "--from", source])[0] == 0
+    out = tmp_path / "out"
+    planned(source, out)
+    book = openpyxl.load_workbook(book_file)  # 王芳 takes a day off
+    fill(book["Leave"], 3, staff="wang_fang", from_=datetime(2026, 3, 24), to="2026-03-24")
+    book.save(book_file)
+    code, text = run(["replan", book_file, "--out", out, "--today", "2026-03-20", *SEARCH])
+    assert code in (0, 4), text
+    schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    twin = tmp_path / "twin.yaml"
+    assert run(["init", twin, "--from", book_file])[0] == 0
+    assert rules.check_schedule(twin, schedule, today="2026-03-20") == []
+    assert not any(
+        t["assignee"] == "wang_fang" and t["start"] <= "2026-03-24" <= t["end"]
+        for t in schedule["tasks"]
+        if t["start"] >= "2026-03-20"
+    )
+
+
+def test_a_workbook_written_by_pandas_is_the_same_plan(tmp_path):
+    """Another tool's workbook: pandas' to_excel with its index column, sheets and columns
+    in another order, Python dates, leave by the person's name, NaN for empty cells."""
+    import pandas as pd
+
+    source = EXAMPLES / "quickstart.yaml"
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    calendar = data["calendar"]
+    plan_rows = [
+        ("end", data["end"]),
+        ("name", data["name"]),
+        ("start", data["start"]),
+        ("workdays", ",".join(calendar["workdays"])),
+        ("holidays", calendar["holidays"]),
+        ("language", data["language"]),
+        ("timezone", data["timezone"]),
+    ]
+    joined = {"roles", "except"}
+    staff = [
+        {k: ",".join(v) if k in joined else v for k, v in p.items() if k != "leave"}
+        for p in data["staff"]
+    ]
+    leave = [
+        {"to": lv["to"], "staff": p["name"], "from": lv["from"]}
+        for p in data["staff"]
+        for lv in p.get("leave", [])
+    ]
+    activities = [{k: ",".join(map(str, v)) if k in joined else v for k, v in a.items()}
+                  for a in data["activities"]]  # fmt: skip
+    book_file = tmp_path / "pandas.xlsx"
+    with pd.ExcelWriter(book_file, engine="openpyxl") as writer:
+        pd.DataFrame(activities).iloc[:, ::-1].to_excel(writer, sheet_name="Activities")
+        pd.DataFrame(staff).to_excel(writer, sheet_name="Staff")
+        pd.DataFrame(plan_rows, columns=["key", "value"]).to_excel(writer, sheet_name="Plan")
+        pd.DataFrame(leave).to_excel(writer, sheet_name="Leave", index=False)
+    same_plan(book_file, source)

@@ -213,20 +213,10 @@ class _Reader:
                 names[index] = name
         letters = {name: get_column_letter(i + 1) for i, name in names.items()}
         last = get_column_letter(max(names, default=0) + 1)
-        items, headless = [], set()
+        items = []
         for number, values in rows[1:]:
-            item = {}
-            for index, value in enumerate(values):
-                if not _given(value):
-                    continue
-                if index in names:
-                    item[names[index]] = value
-                elif index not in headless and not _given(_at(header, index)):
-                    headless.add(index)
-                    where = f"{sheet}!{get_column_letter(index + 1)}{number}"
-                    self.add(
-                        where, value, "a value in a column without a header", ", ".join(columns)
-                    )
+            # a column without a header (a row number, pandas' index, a note) is not read
+            item = {names[i]: v for i, v in enumerate(values) if i in names and _given(v)}
             if item:
                 items.append((number, item))
         return _Table(sheet, letters, items, last)
@@ -326,6 +316,10 @@ class _Reader:
         for index, person in enumerate(staff):
             if person.get("id") is not None:
                 index_of.setdefault(str(person["id"]).strip(), index)
+        by_name: dict[str, list[int]] = {}  # a person's name serves when it is only theirs
+        for index, person in enumerate(staff):
+            if person.get("name") is not None:
+                by_name.setdefault(str(person["name"]).strip(), []).append(index)
         for number, (row, cells) in enumerate(table.rows):
             where = f"{LEAVE_SHEET}!{table.letters['staff']}{row} (leave[{number}].staff)"
             who = cells.get("staff")
@@ -333,6 +327,8 @@ class _Reader:
                 self.add(where, None, "missing", "required: the id of a staff member")
                 continue
             person = index_of.get(str(who).strip())
+            if person is None and len(by_name.get(str(who).strip(), [])) == 1:
+                person = by_name[str(who).strip()][0]
             if person is None:
                 self.add(where, who, "no such staff member", one_of(list(index_of), str(who)))
                 continue
@@ -349,10 +345,6 @@ def _field_path(key: str, path: str, column: str) -> str:
     if key == "roles" and column.startswith("name_"):
         return f"{path}.name.{column.removeprefix('name_')}"
     return f"{path}.{column}"
-
-
-def _at(values: tuple, index: int) -> Any:
-    return values[index] if index < len(values) else None
 
 
 def _given(value: Any) -> bool:
