@@ -611,3 +611,44 @@ def test_a_workbook_written_by_pandas_is_the_same_plan(tmp_path):
         pd.DataFrame(plan_rows, columns=["key", "value"]).to_excel(writer, sheet_name="Plan")
         pd.DataFrame(leave).to_excel(writer, sheet_name="Leave", index=False)
     same_plan(book_file, source)
+
+
+def test_an_xml_entity_bomb_is_refused_in_one_line(tmp_path):
+    """A workbook whose sheet XML expands entities (billion laughs) is no plan."""
+    import zipfile
+
+    whole = quickstart_book(tmp_path)
+    bomb = tmp_path / "bomb.xlsx"
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode("utf-8").replace("<v>", "<v>&a9;", 1)
+                content = f"<!DOCTYPE worksheet [{entities}]>{text}".encode()
+            dst.writestr(info, content)
+    code, text = run(["validate", bomb])
+    assert code == 2
+    lines = [line for line in text.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith(f"{bomb}: not a readable workbook"), text
+
+
+def test_a_damaged_sheet_is_one_line(tmp_path):
+    """A sheet whose XML is cut short (read only when the sheet is read) is named."""
+    import zipfile
+
+    whole = quickstart_book(tmp_path)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet3.xml":  # Staff
+                content = content[: len(content) // 2]
+            dst.writestr(info, content)
+    code, text = run(["plan", damaged, "--out", tmp_path / "out"])
+    assert code == 2
+    lines = [line for line in text.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith(f"{damaged}: Staff: not a readable sheet"), text
+    assert not (tmp_path / "out").exists()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -50,7 +50,7 @@ from scheduler.plan.workbook_cells import (
 )
 from scheduler.plan.yamlfile import MAX_FILE_BYTES
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # the workbook's XML, unzipped (a zip bomb is refused)
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the workbook's XML, unzipped (a zip bomb is refused)
 MAX_ROWS = 100_000  # rows read per sheet; a year's plan has a few hundred
 MAX_COLUMNS = 64  # columns read per sheet; the widest sheet has eleven
 _LIST_SEPARATOR = re.compile(r"[,，]")
@@ -152,27 +152,41 @@ class _Reader:
         tables = {}
         for sheet in COLUMNS:
             name = by_name.get(sheet.lower())
+            said = ("name", "start", "end") if sheet == PLAN_SHEET else (sheet.lower(),)
             if name is None:
                 if sheet in REQUIRED_SHEETS:
-                    said = ("name", "start", "end") if sheet == PLAN_SHEET else (sheet.lower(),)
                     self.cells.missing.update(said)
                     columns = ", ".join(COLUMNS[sheet])
                     self.add(
                         sheet, None, "missing sheet", f"a sheet {sheet} with the columns {columns}"
                     )
                 continue
-            table = self._table(sheet, book[name])
+            table = self._readable(
+                name, lambda name=name, sheet=sheet: self._table(sheet, book[name])
+            )
             if table is not None:
                 tables[sheet] = table
+            elif sheet in REQUIRED_SHEETS:  # its mistake is said: not also each field
+                self.cells.missing.update(said)
         for lowered, name in by_name.items():
             if lowered in known:
                 continue
             guess = difflib.get_close_matches(name.strip(), list(COLUMNS), n=1, cutoff=0.75)
-            if guess and any(self._rows(book[name])):
+            if guess and self._readable(name, lambda name=name: any(self._rows(book[name]))):
                 self.add(
                     name, None, "unknown sheet", f"did you mean {guess[0]}? {one_of(list(COLUMNS))}"
                 )
         return tables
+
+    def _readable(self, name: str, read: Callable[[], Any]) -> Any:
+        """What `read` gives from sheet `name`, or None with the reason when its XML is
+        damaged (a read-only workbook parses each sheet only when it is read)."""
+        try:
+            return read()
+        except Exception as error:  # the XML parser and openpyxl raise many kinds
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self.add(name, None, f"not a readable sheet ({reason})", "a sheet saved by Excel")
+            return None
 
     def _rows(self, sheet: Any) -> Iterator[tuple[int, tuple]]:
         """The sheet's rows holding something, with their numbers."""
