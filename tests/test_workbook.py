@@ -652,3 +652,37 @@ def test_a_damaged_sheet_is_one_line(tmp_path):
     lines = [line for line in text.splitlines() if line]
     assert len(lines) == 1 and lines[0].startswith(f"{damaged}: Staff: not a readable sheet"), text
     assert not (tmp_path / "out").exists()
+
+
+def _soffice() -> str:
+    import os
+
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("soffice is not on PATH but CI is set: install libreoffice-calc-nogui")
+    pytest.skip("LibreOffice not installed (libreoffice-calc-nogui); set CI=1 to make this fail")
+
+
+def test_a_workbook_saved_again_by_libreoffice_is_the_same_plan(tmp_path):
+    """What init writes opens in a real spreadsheet program, and what that program saves
+    (its own XML: other styles, dates, shared strings) plans the same, drop-downs kept."""
+    import subprocess
+
+    book_file = tmp_path / "in.xlsx"
+    shutil.copy(EXAMPLES / "quickstart.xlsx", book_file)
+    saved = tmp_path / "saved"
+    subprocess.run(
+        [
+            _soffice(), "--headless", "--norestore",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", saved, book_file,
+        ],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    resaved = saved / "in.xlsx"
+    assert resaved.read_bytes() != book_file.read_bytes()
+    same_plan(resaved, EXAMPLES / "quickstart.yaml")
+    kept = openpyxl.load_workbook(resaved)["Activities"].data_validations.dataValidation
+    assert any(r.formula1.startswith("Lists!") and "B2" in str(r.sqref) for r in kept)

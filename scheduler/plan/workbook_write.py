@@ -173,15 +173,17 @@ def _display_width(value: Any) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+# room for what is typed in a column even when the example leaves it empty
+_MIN_WIDTHS = {"value": 24, "email": 22, "roles": 24, "repeat": 26, "except": 24, "title": 14}
+
+
 def _size_columns(sheet: Worksheet, count: int) -> None:
     for index in range(1, count + 1):
-        widths = [
-            _display_width(cell.value)
-            for (cell,) in sheet.iter_rows(min_col=index, max_col=index)
-            if cell.value is not None
-        ]
+        cells = [cell for (cell,) in sheet.iter_rows(min_col=index, max_col=index)]
+        widths = [_display_width(cell.value) for cell in cells if cell.value is not None]
+        least = _MIN_WIDTHS.get(str(cells[0].value), 10) if cells else 10
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = min(max([10, *widths]) + 2, 60)
+        sheet.column_dimensions[letter].width = min(max([least, *widths]) + 2, 60)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell.alignment = Alignment(vertical="top")
 
