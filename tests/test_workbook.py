@@ -10,6 +10,7 @@ independent tests/rules.py against the YAML twin.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from dataclasses import replace
@@ -700,3 +701,18 @@ def test_a_workbook_saved_again_by_libreoffice_is_the_same_plan(tmp_path):
     same_plan(resaved, EXAMPLES / "quickstart.yaml")
     kept = openpyxl.load_workbook(resaved)["Activities"].data_validations.dataValidation
     assert any(r.formula1.startswith("Lists!") and "B2" in str(r.sqref) for r in kept)
+
+
+def test_history_keeps_a_workbook_plan_as_its_yaml_text(tmp_path):
+    """history.sqlite keeps each version's plan text: for a workbook, its YAML twin."""
+    import sqlite3
+
+    book_file = quickstart_book(tmp_path)
+    out = tmp_path / "out"
+    planned(book_file, out)
+    with contextlib.closing(sqlite3.connect(out / "history.sqlite")) as db:
+        plan_file, text = db.execute("SELECT plan_file, plan_text FROM versions").fetchone()
+    assert plan_file == str(book_file)
+    kept = tmp_path / "kept.yaml"
+    kept.write_text(text, encoding="utf-8")
+    same_plan(kept, EXAMPLES / "quickstart.yaml")
