@@ -25,6 +25,7 @@ from scheduler.export.ics import calendar_states
 from scheduler.export.options import ExportOptions
 from scheduler.plan.loading import load_plan
 from scheduler.plan.model import Plan
+from scheduler.plan.workbook_cells import is_workbook
 from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.explain import explain_lateness
@@ -301,7 +302,14 @@ def _options_from(data: dict) -> ExportOptions:
 
 
 def _text_of(path: Path) -> str | None:
-    """A plan or template file's text (None for one that is not text, e.g. a workbook)."""
+    """A plan or template file's text; for a plan workbook, the text of its YAML twin."""
+    if is_workbook(path):
+        from scheduler.plan.workbook import plan_data, plan_yaml
+
+        try:
+            return plan_yaml(plan_data(Path(path)), Path(path))
+        except BadInput:
+            return None
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

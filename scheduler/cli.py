@@ -26,6 +26,7 @@ from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
+from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.headcount import role_need, role_task_count
 from scheduler.schedule import Schedule
@@ -60,7 +61,7 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = command(*args, **kwargs) or OK
         except BadInput as bad:
-            for problem in bad.problems:
+            for problem in located_in_workbooks(bad.problems):
                 click.echo(str(problem), err=True)
             code = BAD_INPUT
         except OSError as failed:  # an output folder that cannot be written, a full disk
@@ -158,7 +159,7 @@ no_wait_option = click.option(
 
 def _load(plan_file: Path):
     if not plan_file.is_file():
-        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan YAML file")
+        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan file, .yaml or .xlsx")
     return api.load_plan(plan_file)
 
 
@@ -704,3 +705,29 @@ def sync(
     prefix = "dry run, would have " if dry_run else ""
     click.echo(f"{prefix}{summary.line()}")
     return CONFLICTS if summary.conflicts else OK
+
+
+@main.command()
+@click.argument("target", metavar="PLAN.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    metavar="PLAN.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Convert this plan instead of writing a blank workbook: a PLAN.yaml into the "
+    "workbook PLAN.xlsx, or a PLAN.xlsx into the YAML file named as the target.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the target file when it exists.")
+@_exits_cleanly
+def init(target: Path, source: Path | None, force: bool) -> int:
+    """Write a plan workbook (FORMAT.md section 8): the sheets Plan, Stores, Staff, Leave,
+    Activities and Roles with headers, an example row and drop-down lists; or, with
+    --from, convert a plan between YAML and Excel. An existing file is never overwritten
+    without --force."""
+    from scheduler.plan.workbook import init_plan
+
+    if source is not None and not source.is_file():
+        raise BadInput.single(str(source), "", "", "no such file", "a plan file (.yaml or .xlsx)")
+    written = init_plan(target, source, force)
+    click.echo(f"Wrote {written}" + (f" from {source}" if source else ""))
+    return OK

@@ -23,9 +23,8 @@ from typing import Any
 import jsonpatch
 
 from scheduler.errors import BadInput
-from scheduler.plan.loading import load_plan_data
+from scheduler.plan.loading import load_plan_data, read_plan_file
 from scheduler.plan.model import Plan
-from scheduler.plan.yamlfile import read_mapping
 from scheduler.planning.adapter import Compiled
 from scheduler.planning.chains import PEOPLE, critical_chain
 from scheduler.planning.explain import unprepared_activities
@@ -69,7 +68,7 @@ Solve = Callable[[Plan], Schedule]
 
 def plan_data(plan: Plan) -> dict[str, Any]:
     """The plan file's data as a patch applies to it: dates as YYYY-MM-DD text."""
-    data, _ = read_mapping(plan.source, str(plan.source), "a plan")
+    data, _ = read_plan_file(plan.source)  # a workbook: its YAML twin's data
     return _jsonable(data or {})
 
 
