@@ -9,6 +9,8 @@ which activities cannot be prepared); each is applied, loaded and solved exactly
 `plan` would solve it, so its `late_days` and `status` are what planning the patched plan
 gives. Only fixes that leave fewer late days (or make an impossible plan possible) are
 kept: the best of each kind, ranked by late days left, then by the size of the change.
+At most two candidates of each kind are solved (those addressing the most late days), so
+a plan's fixes cost a bounded number of solves.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from scheduler.planning.explain import unprepared_activities
 from scheduler.schedule import Schedule
 
 MAX_SUGGESTIONS = 5
+TRIES_PER_KIND = 2  # candidates solved per kind: each is one more solve of the plan
 FAR = 400  # days: a leave this far before or after the plan is irrelevant to it
 
 
@@ -42,6 +45,7 @@ class Candidate:
     text: str
     patch: list[dict[str, Any]]
     size: int  # how big a change it is (days moved, people added), for ranking
+    weight: int = 0  # the late days it addresses: the most promising are tried first
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,19 @@ def _candidates(plan: Plan, compiled: Compiled, schedule: Schedule, data: dict) 
     unique: dict[str, Candidate] = {}
     for candidate in found:
         unique.setdefault(candidate.text, candidate)
-    return list(unique.values())
+    kinds = list(dict.fromkeys(c.kind for c in unique.values()))
+    tried = []
+    for kind in kinds:
+        same = [c for c in unique.values() if c.kind == kind]
+        tried += sorted(same, key=lambda c: (-c.weight, c.size, c.text))[:TRIES_PER_KIND]
+    return tried
 
 
 def _leave_moves(plan: Plan, data: dict, waits: list) -> list[Candidate]:
     """For each leave that a waiting chain ran into: move it to after the last due date of
     the late tasks it held up, or shorten it to start then."""
     held: dict[tuple[int, int], date] = {}
+    weight: Counter[tuple[int, int]] = Counter()
     for late, root in waits:
         for r, person in enumerate(plan.staff):
             if root.task.role not in person.roles:
@@ -142,6 +152,7 @@ def _leave_moves(plan: Plan, data: dict, waits: list) -> list[Candidate]:
                     continue
                 if first <= root.task.end and last >= root.could_start and late.due:
                     held[(r, k)] = max(held.get((r, k), late.due), late.due)
+                    weight[(r, k)] += late.late_days
     moves = []
     for (r, k), until in sorted(held.items()):
         leave = _raw_leave(data, r)[k]
@@ -173,6 +184,7 @@ def _leave_moves(plan: Plan, data: dict, waits: list) -> list[Candidate]:
                         },
                     ],
                     (new_first - first).days + abs((new_last - last).days),
+                    weight[(r, k)],
                 )
             )
     return moves
@@ -228,6 +240,7 @@ def _occurrence_changes(
         ready = max(
             t.end for t in schedule.tasks if t.activity == activity.id and t.due is not None
         )
+        late = sum(t.late_days for t in schedule.tasks if t.activity == activity.id)
         if raw.get("repeat") or raw.get("festival"):
             dates = [*(raw.get("except") or []), str(activity.start)]
             op = "replace" if "except" in raw else "add"
@@ -238,6 +251,7 @@ def _occurrence_changes(
                     f"(except: {activity.start})",
                     [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
                     1,
+                    late,
                 )
             )
             continue
@@ -250,6 +264,7 @@ def _occurrence_changes(
                 f"go-live from {activity.start} to {new_start}",
                 [{"op": "replace", "path": f"/activities/{index}/start", "value": str(new_start)}],
                 shift,
+                late,
             )
         )
         changes.append(
@@ -258,6 +273,7 @@ def _occurrence_changes(
                 f"不做 {activity.name} ({activity.id}) / leave out {activity.id}",
                 [{"op": "remove", "path": f"/activities/{index}"}],
                 len(compiled.occurrences),
+                late,
             )
         )
     return changes
