@@ -150,12 +150,53 @@ def schedule_summary(schedule: Schedule) -> str:
         (p.name, p.id, ",".join(p.roles), count[p.id], f"{days[p.id]:.1f}") for p in schedule.staff
     ]
     lines.append(text_table(["person", "id", "roles", "tasks", "person-days"], rows))
+    return "\n".join(lines + _late_lines(schedule))
+
+
+def diagnosis(schedule: Schedule) -> str:
+    """What `explain` prints: the status, then why no schedule exists, or which activities
+    cannot be prepared in time and why each late task is late."""
+    lines = [
+        f"{schedule.plan}: status {schedule.status}",
+    ]
+    if schedule.status not in ("optimal", "feasible"):
+        lines += ["", "No schedule exists:"] + [f"  - {i.text}" for i in schedule.explanation]
+    else:
+        lines.append(
+            f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total"
+            + ("" if schedule.late_tasks else ": every task is on time")
+        )
+        lines += _late_lines(schedule)
+    return "\n".join(lines + suggestion_lines(schedule))
+
+
+def suggestion_lines(schedule: Schedule) -> list[str]:
+    """The checked fixes, each with the late days the changed plan gets."""
+    if schedule.suggestions is None:
+        return []
+    if not schedule.suggestions:
+        return ["", "Fixes: none of the changes tried helps."]
+    lines = ["", "Fixes, each checked by planning the changed plan:"]
+    for fix in schedule.suggestions:
+        late = fix["late_days"]
+        result = "no task late" if late == 0 else f"{late} late day(s)"
+        proven = "" if fix["status"] == "optimal" else ", not proven the least"
+        lines.append(f"  - {fix['text']}: {result}{proven}")
+    return lines
+
+
+def _late_lines(schedule: Schedule) -> list[str]:
+    """The activities that cannot be prepared in time, then each late task and why."""
+    lines = []
+    unprepared = [i.text for i in schedule.explanation if i.term.startswith("unprepared[")]
+    if unprepared:
+        lines += ["", "Cannot be prepared in time:"] + [f"  - {text}" for text in unprepared]
     if schedule.late_tasks:
         lines += ["", "Late tasks:"]
         reasons = {item.term: item.text for item in schedule.explanation}
         for task in schedule.late_tasks:
             lines.append(f"  - {reasons.get(f'late[{task.id}]', task.id)}")
-    return "\n".join(lines)
+    return lines
 
 
 def occurrence_table(found: Sequence[Occurrence], language: str) -> str:

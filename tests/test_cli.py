@@ -238,7 +238,7 @@ def test_a_yearly_plan_without_a_schedule_names_the_conflict(tmp_path):
     path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
     result = run("plan", path, "--out", tmp_path / "out", "--time-limit", "30")
     assert result.exit_code == 3, result.output
-    assert "double_eleven_2027/registration is strict" in result.output
+    assert "(double_eleven_2027/registration) is strict" in result.output
     assert "李明 (li_ming) is on leave 2027-09-01..2027-10-05" in result.output
     data = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
     assert data["status"] == "infeasible" and data["tasks"] == []

@@ -305,11 +305,14 @@ def describe_term(compiled: Compiled, term: str) -> str:
     inner = inner.rstrip("]")
     graph, plan = compiled.graph, compiled.plan
     if kind == "release":
-        return f"{inner} may not start before its earliest date {graph.nodes[inner]['earliest']}"
+        return (
+            f"{_task_label(graph, inner)} may not start before its earliest date "
+            f"{graph.nodes[inner]['earliest']}"
+        )
     if kind == "deadline":
         node = graph.nodes[inner]
         return (
-            f"{inner} is strict: it must finish by {node['due']}; "
+            f"{_task_label(graph, inner)} is strict: it must finish by {node['due']}; "
             f"it needs {node['duration']} working day(s) of {_who_can(compiled, inner)}"
         )
     if kind == "unavailable":
@@ -323,8 +326,14 @@ def describe_term(compiled: Compiled, term: str) -> str:
         pred, _, succ = inner.partition("->")
         data = graph.edges[pred, succ]
         lag = f" plus {data['lag']}{data['unit']}" if data["lag"] else ""
-        return f"{succ} starts after {pred} ends{lag}"
+        return f"{_task_label(graph, succ)} starts after {_task_label(graph, pred)} ends{lag}"
     return term
+
+
+def _task_label(graph: nx.DiGraph, task_id: str) -> str:
+    """A task as messages name it: its name, then its id."""
+    name = graph.nodes[task_id].get("name")
+    return f"{name} ({task_id})" if name and name != task_id else task_id
 
 
 def _who_can(compiled: Compiled, task_id: str) -> str:
