@@ -631,3 +631,32 @@ def test_a_document_of_a_million_values_is_bad_input_quickly(tmp_path, planned):
     assert result.exit_code == 2, crash_report(result)
     assert "too many values (more than 100,000" in result.stderr
     assert len(result.stderr) < 400
+
+
+# --- the optional top-level `roles` list (FORMAT.md section 4) ----------------------------
+
+ROLE_MISTAKES = [
+    ("not a list", "roles: design", "roles", "design", "not a list"),
+    ("item not a mapping", "roles: [design]", "roles[0]", "design", "not a mapping"),
+    ("no id", "roles: [{name: 美工}]", "roles[0].id", "", "missing"),
+    ("duplicate id", "roles: [{id: design}, {id: design, name: 美工}]", "roles[1].id", "design",
+     "duplicate id (also roles[0].id)"),
+    ("unknown field", "roles: [{id: design, title: 美工}]", "roles[0].title", "美工",
+     "unknown field"),
+    ("name a list", "roles: [{id: design, name: [美工]}]", "roles[0].name", "[美工]", "not a text"),
+    ("name unknown language", "roles: [{id: design, name: {en: Design, fr: Dessin}}]",
+     "roles[0].name.fr", "Dessin", "unknown field"),
+    ("name with ESC", r'roles: [{id: design, name: {zh: "美\x1b工"}}]', "roles[0].name.zh",
+     r"美\x1b工", "control character U+001B"),
+    ("id 65 characters", f"roles: [{{id: {'d' * 65}}}]", "roles[0].id", "d" * 57 + "...",
+     "too long (65 characters)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("roles", "path", "value", "problem"),
+    [pytest.param(*case[1:], id=case[0]) for case in ROLE_MISTAKES],
+)
+def test_a_mistake_in_the_roles_list_is_bad_input(tmp_path, planned, roles, path, value, problem):
+    plan = plan_file(tmp_path, ("activities:\n", roles + "\nactivities:\n"))
+    assert_bad_input(planned, plan, str(plan), path, value, problem)
