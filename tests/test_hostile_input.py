@@ -660,3 +660,18 @@ ROLE_MISTAKES = [
 def test_a_mistake_in_the_roles_list_is_bad_input(tmp_path, planned, roles, path, value, problem):
     plan = plan_file(tmp_path, ("activities:\n", roles + "\nactivities:\n"))
     assert_bad_input(planned, plan, str(plan), path, value, problem)
+
+
+def test_forty_rules_that_never_match_are_quick(tmp_path):
+    """The search of each rule ends within a few decades of the plan (it ran 400 years):
+    40 daily rules that never match took 59 s to validate on a loaded 2-core machine, 9 s
+    now."""
+    rules = [f"FREQ=DAILY;BYMONTHDAY={31 - i % 2};BYMONTH=2;BYDAY={'MO' if i < 20 else 'TU'}"
+             for i in range(40)]  # fmt: skip
+    more = "".join(f'  - {{template: daily_deal, repeat: "{rule}"}}\n' for rule in rules)
+    plan = plan_file(tmp_path, ("  - id: spring_tea_2026", more + "  - id: spring_tea_2026"))
+    started = time.perf_counter()
+    result = invoke_cli(["validate", plan])
+    assert time.perf_counter() - started < 25
+    assert result.exit_code == 0, crash_report(result)
+    assert result.stderr.count("has no occurrence from 2026-03-01 to 2026-04-30") == 40
