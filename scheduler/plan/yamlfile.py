@@ -24,7 +24,9 @@ import yaml
 from scheduler.errors import InputProblem
 from scheduler.plan.fields import written
 
-MAX_FILE_BYTES = 10 * 1024 * 1024  # a plan or template file; a year's plan is ~20 kB
+MAX_FILE_BYTES = (
+    2 * 1024 * 1024
+)  # a plan or template; a year's is ~20 kB, PyYAML reads ~1 MB in 2 s
 MAX_DEPTH = 64  # levels of nested lists and mappings; a plan needs about five
 MAX_NODES = 100_000  # nodes, aliases expanded: a year's plan has ~300, 5,000 one-offs ~50,000
 NODES_EXPECTED = (
@@ -132,7 +134,7 @@ def read_yaml(path: Path, label: str) -> tuple[Any, list[InputProblem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            megabytes = f"{size / 1024 / 1024:.0f} MB"
+            megabytes = f"{size / 1024 / 1024:.1f} MB"
             expected = f"a file of at most {MAX_FILE_BYTES // 1024 // 1024} MB"
             return None, [InputProblem(label, "", megabytes, "file too large", expected)]
         text = path.read_text(encoding="utf-8-sig")
