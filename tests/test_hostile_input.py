@@ -11,10 +11,14 @@ examples/quickstart.yaml (or of a copy of a bundled template beside it).
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, crash_report, invoke_cli
+from hypothesis import given, note
+from hypothesis import strategies as st
+from property_settings import SEED_NOTE, property_test
 
 QUICKSTART = (REPO_ROOT / "examples" / "quickstart.yaml").read_text(encoding="utf-8")
 WEEKLY_PROMO = (REPO_ROOT / "templates" / "activities" / "weekly_promo.yaml").read_text(
@@ -693,3 +697,38 @@ def test_the_largest_file_read_is_refused_quickly(tmp_path, planned):
 def test_a_file_above_2_mb_is_not_read(tmp_path, planned):
     plan = plan_file(tmp_path, ("title: 会员日", "title: 会员日\n    bogus: " + "x" * 2_200_000))
     assert_bad_input(planned, plan, str(plan), "", "2.1 MB", "file too large", "at most 2 MB")
+
+
+# --- the text policy against the writers' own rules ---------------------------------------
+
+
+@property_test(local=300, ci=1000)
+@given(text=st.text(st.characters(), max_size=40))
+def test_a_text_the_policy_accepts_every_writer_holds_as_it_is(text):
+    """What `character_mistake` lets through is one line that UTF-8, openpyxl (which
+    refuses most C0 controls) and icalendar (read back) hold unchanged; what it refuses
+    holds a control character, a line or paragraph separator or a surrogate."""
+    from icalendar import Calendar, Event
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from scheduler.plan.fields import character_mistake
+
+    note(SEED_NOTE)
+    mistake = character_mistake(text)
+    refused = [c for c in text if c != "\t" and unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp")]
+    assert (mistake is None) == (not refused)
+    if mistake is not None:
+        assert f"U+{ord(refused[0]):04X}" in mistake
+        return
+    assert len(text.splitlines()) <= 1
+    text.encode("utf-8")
+    assert not ILLEGAL_CHARACTERS_RE.search(text)
+    Workbook().active["A1"] = text  # raises IllegalCharacterError for what it cannot hold
+    calendar = Calendar()
+    event = Event()
+    event.add("uid", "x@example.com")
+    event.add("summary", text)
+    calendar.add_component(event)
+    again = Calendar.from_ical(calendar.to_ical()).walk("VEVENT")[0]
+    assert str(again.get("SUMMARY", "")) == text
