@@ -87,9 +87,9 @@ def _person(section: Fields, store_ids: list[str] | None) -> StaffMember:
 def _staff_id(section: Fields) -> str:
     """The person's id: snake_case, and able to name their calendar file."""
     staff_id = section.ident("id", required=True) or ""
-    name = staff_id.lower()  # ids are lower case: some file systems ignore case
+    name = staff_id.lower()  # a snake_case id is; the names are refused in any case
     if not SNAKE_CASE.fullmatch(staff_id):
-        pass  # recorded as no id already
+        pass  # recorded as no id already (upper case `Team` or `CON` among them)
     elif name in OUTPUT_NAMES:
         problem = f"the name of another calendar (calendar/{name}.ics is {OUTPUT_NAMES[name]})"
         section.add("id", staff_id, problem, RESERVED_EXPECTED)

@@ -24,9 +24,8 @@ import yaml
 from scheduler.errors import InputProblem
 from scheduler.plan.fields import written
 
-MAX_FILE_BYTES = (
-    2 * 1024 * 1024
-)  # a plan or template; a year's is ~20 kB, PyYAML reads ~1 MB in 2 s
+# A plan or template file: a year's plan is ~20 kB, and PyYAML reads about 1 MB in 2 s.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64  # levels of nested lists and mappings; a plan needs about five
 MAX_NODES = 100_000  # nodes, aliases expanded: a year's plan has ~300, 5,000 one-offs ~50,000
 NODES_EXPECTED = (
