@@ -25,9 +25,11 @@ from scheduler.export.ics import calendar_states
 from scheduler.export.options import ExportOptions
 from scheduler.plan.loading import load_plan
 from scheduler.plan.model import Plan
+from scheduler.plan.workbook_cells import is_workbook
 from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.explain import explain_lateness
+from scheduler.planning.suggest import suggest_fixes
 from scheduler.schedule import ExplanationItem, Schedule
 from scheduler.versions import history
 from scheduler.versions.atomic import write_text
@@ -61,6 +63,7 @@ def make_schedule(
     time_limit: float = DEFAULT_TIME_LIMIT,
     workers: int = DEFAULT_WORKERS,
     baseline: Baseline | None = None,
+    suggest: bool = False,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
@@ -69,7 +72,10 @@ def make_schedule(
 
     `baseline`: the previous version; among the least-late schedules the one that moves or
     reassigns the fewest of its tasks is chosen, and with its `today` the tasks finished
-    before it are kept and those under way keep their start (FORMAT.md section 5)."""
+    before it are kept and those under way keep their start (FORMAT.md section 5).
+
+    `suggest`: when tasks are late or no schedule exists, look for fixes and check each by
+    planning the changed plan with the same options (`schedule.suggestions`)."""
     began = monotonic()
     compiled = compile_plan(plan, baseline)
     left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
@@ -90,6 +96,27 @@ def make_schedule(
             )
         )
     schedule.explanation.extend(explain_lateness(compiled, schedule))
+    if suggest and (schedule.late_tasks or schedule.status == core.INFEASIBLE):
+
+        def solve(changed: Plan) -> Schedule:
+            left = time_limit - (monotonic() - began)
+            if left <= 0:
+                raise TimeoutError
+            checked = make_schedule(changed, effort=effort, time_limit=left, workers=workers,
+                                    baseline=baseline)  # fmt: skip
+            if checked.solver.get("cut_short"):
+                raise TimeoutError  # its late days might not be what `plan` gets
+            return checked
+
+        try:
+            fixes = suggest_fixes(plan, compiled, schedule, solve)
+        except TimeoutError:
+            fixes = []
+            schedule.warnings.append(
+                f"the wall-clock limit of {time_limit:g} s stopped the search for fixes: "
+                "raise --time-limit (or use --no-suggest)"
+            )
+        schedule.suggestions = [fix.to_json() for fix in fixes]
     schedule.working_days = _working_days_around(compiled, schedule)
     schedule.generated = _now()
     return schedule
@@ -275,7 +302,14 @@ def _options_from(data: dict) -> ExportOptions:
 
 
 def _text_of(path: Path) -> str | None:
-    """A plan or template file's text (None for one that is not text, e.g. a workbook)."""
+    """A plan or template file's text; for a plan workbook, the text of its YAML twin."""
+    if is_workbook(path):
+        from scheduler.plan.workbook import plan_data, plan_yaml
+
+        try:
+            return plan_yaml(plan_data(Path(path)), Path(path))
+        except BadInput:
+            return None
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

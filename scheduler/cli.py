@@ -26,13 +26,20 @@ from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
+from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
+from scheduler.planning.headcount import role_need, role_task_count
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
+    diagnosis,
     occurrence_table,
+    plain_warning_lines,
+    plain_warnings,
     schedule_summary,
+    suggestion_lines,
     template_steps,
     template_table,
+    text_table,
     version_table,
 )
 from scheduler.versions import folder as version
@@ -54,9 +61,10 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         try:
-            code = command(*args, **kwargs) or OK
+            with plain_warnings():
+                code = command(*args, **kwargs) or OK
         except BadInput as bad:
-            for problem in bad.problems:
+            for problem in located_in_workbooks(bad.problems):
                 click.echo(str(problem), err=True)
             code = BAD_INPUT
         except OSError as failed:  # an output folder that cannot be written, a full disk
@@ -154,7 +162,7 @@ no_wait_option = click.option(
 
 def _load(plan_file: Path):
     if not plan_file.is_file():
-        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan YAML file")
+        raise BadInput.single(str(plan_file), "", "", "no such file", "a plan file, .yaml or .xlsx")
     return api.load_plan(plan_file)
 
 
@@ -184,7 +192,9 @@ def export_options(command: Callable) -> Callable:
     return click.option(
         "--today",
         type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="Draw a 'today' line on the Gantt chart.",
+        metavar="YYYY-MM-DD",
+        help="Draw a 'today' line on that day in gantt.png (and in gantt.html where its script "
+        "cannot run: the page itself marks the viewer's own today, or #today=YYYY-MM-DD).",
     )(command)
 
 
@@ -202,15 +212,27 @@ def main() -> None:
 
 def solve_options(command: Callable) -> Callable:
     """The options shared by `plan` and `replan`: the output folder and the search."""
+    command = no_wait_option(search_options(command))
+    command = click.option(
+        "--suggest/--no-suggest",
+        default=True,
+        show_default=True,
+        help="When tasks are late or no schedule exists, look for fixes and check each by "
+        "planning the changed plan (schedule.json `suggestions`); --no-suggest is faster.",
+    )(command)
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Output folder.",
+    )(command)
+
+
+def search_options(command: Callable) -> Callable:
+    """The options of every command that solves: --effort, --time-limit, --workers."""
     for option in reversed(
         [
-            click.option(
-                "--out",
-                "out_dir",
-                required=True,
-                type=click.Path(file_okay=False, path_type=Path),
-                help="Output folder.",
-            ),
             click.option(
                 "--effort",
                 default=api.DEFAULT_EFFORT,
@@ -234,7 +256,6 @@ def solve_options(command: Callable) -> Callable:
                 type=click.IntRange(min=1),
                 help="Solver threads.",
             ),
-            no_wait_option,
         ]
     ):
         command = option(command)
@@ -253,12 +274,13 @@ def plan(
     time_limit: float,
     workers: int,
     no_wait: bool,
+    suggest: bool,
     **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
     tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
-    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers, "suggest": suggest}
     with _holding(out_dir, no_wait):
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
@@ -292,6 +314,7 @@ def replan(
     time_limit: float,
     workers: int,
     no_wait: bool,
+    suggest: bool,
     today,
     event_time,
     no_alarm: bool,
@@ -303,6 +326,7 @@ def replan(
         previous = api.previous_version(out_dir, loaded, required=True)
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+        search |= {"suggest": suggest}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
         run = api.run_of("replan", loaded, today.date())
         return _schedule_into(loaded, out_dir, baseline, search, options, run)
@@ -323,6 +347,8 @@ def _schedule_into(
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)
+        for line in suggestion_lines(schedule):
+            click.echo(line, err=True)
         if schedule.status != "infeasible":
             return NO_SCHEDULE  # none found in time, none proven impossible: write nothing
         if api.write_infeasible(schedule, out_dir) is None:
@@ -332,6 +358,8 @@ def _schedule_into(
     changes = task_changes(previous, schedule, api.leave_ranges(loaded))
     api.write_outputs(schedule, out_dir, options, changes, run)
     click.echo(schedule_summary(schedule))
+    for line in suggestion_lines(schedule):
+        click.echo(line)
     if baseline is not None:
         click.echo(f"Changed against the previous version: {len(changes)} task(s)")
         if changes:
@@ -341,6 +369,63 @@ def _schedule_into(
         "changes.csv)"
     )
     return LATE if schedule.late_tasks else OK
+
+
+@main.command()
+@plan_argument
+@search_options
+@_exits_cleanly
+def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> int:
+    """Why tasks are late or no schedule exists: each late task's chain of dates and people,
+    the activities that cannot be prepared in time, and fixes, each checked by planning the
+    changed plan with the same options. Writes nothing; exits as `plan`."""
+    loaded = _load(plan_file)
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    schedule = api.make_schedule(loaded, suggest=True, **search)
+    _print_warnings(schedule.warnings)
+    click.echo(diagnosis(schedule))
+    if schedule.status not in ("optimal", "feasible"):
+        return NO_SCHEDULE
+    return LATE if schedule.late_tasks else OK
+
+
+@main.command()
+@plan_argument
+@click.option("--role", "roles", multiple=True, help="Only this role (repeatable); default: all.")
+@search_options
+@_exits_cleanly
+def staffing(
+    plan_file: Path, roles: tuple[str, ...], effort: float, time_limit: float, workers: int
+) -> int:
+    """The fewest full-time people per role with which that role makes no task late (the
+    plan's holders of the role give it up to them); proven where the solver proves that one
+    fewer is later. Writes nothing."""
+    loaded = _load(plan_file)
+    needed = sorted({r for p in loaded.staff for r in p.roles})
+    unknown = [r for r in roles if r not in needed]
+    if unknown:
+        raise BadInput.single(
+            str(plan_file), "--role", unknown[0], "no staff member holds this role",
+            " | ".join(needed),
+        )  # fmt: skip
+    search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    rows = []
+    for role in roles or needed:
+        if not role_task_count(loaded, role):
+            continue
+        need = role_need(loaded, role, lambda changed: api.make_schedule(changed, **search))
+        name = loaded.role_name(role)
+        rows.append(
+            (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,
+             "yes" if need.proven else "no", need.late_days)
+        )  # fmt: skip
+    headers = ["role", "in plan", "fewest", "proven", "late days then"]
+    click.echo(text_table(headers, rows))
+    click.echo(
+        "fewest: full-time people with only this role, no leave, every store; "
+        "late days then: what the other roles leave late on their own"
+    )
+    return OK
 
 
 @main.command()
@@ -404,7 +489,13 @@ def templates(template_id: str | None, dirs: tuple[Path, ...]) -> int:
 @click.argument(
     "schedule_file", metavar="SCHEDULE.json", type=click.Path(exists=True, dir_okay=False)
 )
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: the exports are written there as a new version.",
+)
 @no_wait_option
 @export_options
 @_exits_cleanly
@@ -488,8 +579,8 @@ def _recover(out_dir: Path) -> None:
 
 
 def _print_warnings(warnings: list[str]) -> None:
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for line in plain_warning_lines(warnings):
+        click.echo(line, err=True)
 
 
 @main.command()
@@ -625,3 +716,29 @@ def sync(
     prefix = "dry run, would have " if dry_run else ""
     click.echo(f"{prefix}{summary.line()}")
     return CONFLICTS if summary.conflicts else OK
+
+
+@main.command()
+@click.argument("target", metavar="PLAN.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "source",
+    metavar="PLAN.yaml",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Convert this plan instead of writing a blank workbook: a PLAN.yaml into the "
+    "workbook PLAN.xlsx, or a PLAN.xlsx into the YAML file named as the target.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the target file when it exists.")
+@_exits_cleanly
+def init(target: Path, source: Path | None, force: bool) -> int:
+    """Write a plan workbook (FORMAT.md section 8): the sheets Plan, Stores, Staff, Leave,
+    Activities and Roles with headers, an example row and drop-down lists; or, with
+    --from, convert a plan between YAML and Excel. An existing file is never overwritten
+    without --force."""
+    from scheduler.plan.workbook import init_plan
+
+    if source is not None and not source.is_file():
+        raise BadInput.single(str(source), "", "", "no such file", "a plan file (.yaml or .xlsx)")
+    written = init_plan(target, source, force)
+    click.echo(f"Wrote {written}" + (f" from {source}" if source else ""))
+    return OK

@@ -111,6 +111,7 @@ class Schedule:
     stores: dict[str, str] = field(default_factory=dict)  # store id -> name
     solver: dict[str, Any] = field(default_factory=dict)  # objective values, bounds, time
     working_days: list[date] = field(default_factory=list)  # the plan calendar over the span
+    suggestions: list[dict[str, Any]] | None = None  # checked fixes, when they were looked for
     generated: datetime | None = None  # when the schedule was made (UTC): the exports' DTSTAMP
 
     def __post_init__(self) -> None:
@@ -146,7 +147,7 @@ class Schedule:
             "solver": self.solver,
             "generated": self.generated.isoformat() if self.generated else None,
             "working_days": [d.isoformat() for d in self.working_days],
-        }
+        } | ({"suggestions": self.suggestions} if self.suggestions is not None else {})
 
     def to_json(self) -> str:
         """schedule.json's text: stable key order, UTF-8 characters kept; a lone surrogate
@@ -193,6 +194,7 @@ class Schedule:
             solver=dict(data.get("solver") or {}),
             working_days=[date.fromisoformat(d) for d in data.get("working_days") or []],
             generated=datetime.fromisoformat(data["generated"]) if data.get("generated") else None,
+            suggestions=data["suggestions"] if isinstance(data.get("suggestions"), list) else None,
         )
 
     @classmethod

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
+import shutil
+import sys
+import textwrap
 import unicodedata
+import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scheduler.expansion.expand import Occurrence
 from scheduler.plan.model import Template
@@ -12,16 +19,108 @@ from scheduler.schedule import Schedule
 from scheduler.versions.history import Version
 
 
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A left-aligned text table; CJK characters count as two columns."""
+def plain_warning_lines(lines: Sequence[str]) -> list[str]:
+    """The lines `warning: <text>` for `lines`, each text once, in order."""
+    return [f"warning: {text}" for text in dict.fromkeys(lines)]
+
+
+@contextlib.contextmanager
+def plain_warnings() -> Iterator[None]:
+    """While inside: a Python warning (ours or a library's) is printed to stderr as one line
+    `warning: <message>`, without file name or source line, and each message only once."""
+    seen: set[tuple[type, str]] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        if (category, text) not in seen:
+            seen.add((category, text))
+            print(f"warning: {text}", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def terminal_width() -> int | None:
+    """The width in columns that tables must fit: $COLUMNS when set, else the terminal's
+    when the output is one; None (no limit) when the output goes to a file or a pipe."""
+    if os.environ.get("COLUMNS", "").isdigit() or getattr(sys.stdout, "isatty", bool)():
+        return shutil.get_terminal_size((80, 24)).columns
+    return None
+
+
+def text_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    width: int | None = None,
+    wrap: Sequence[int] = (),
+) -> str:
+    """A left-aligned text table; CJK characters count as two columns. With `width`, the
+    columns listed in `wrap` (indices) are narrowed, widest first, and their cells wrapped
+    onto more lines until the table fits in `width` columns (or they are as narrow as
+    their header and MIN_WRAP_COLUMNS allow)."""
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    if width is not None:
+        widths = _fitted(widths, [_width(h) for h in cells[0]], width, wrap)
+        if sum(widths) + 2 * (len(widths) - 1) > width:
+            return _stacked(cells, width)
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+        pieces = [_wrapped(c, w) for c, w in zip(row, widths, strict=True)]
+        for parts in itertools.zip_longest(*pieces, fillvalue=""):
+            lines.append("  ".join(_pad(c, w) for c, w in zip(parts, widths, strict=True)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+MIN_WRAP_COLUMNS = 8
+
+
+def _stacked(cells: list[list[str]], width: int) -> str:
+    """A table too wide for `width` columns, one block per row: its first cell, then
+    `header: value` pairs wrapped and indented."""
+    headers, lines = cells[0], []
+    for row in cells[1:]:
+        lines.append(row[0])
+        pairs = " · ".join(f"{h}: {v}" for h, v in zip(headers[1:], row[1:], strict=True))
+        lines += ["  " + part for part in _wrapped(pairs, max(10, width - 2))]
+    return "\n".join(lines)
+
+
+def _fitted(widths: list[int], heads: list[int], width: int, wrap: Sequence[int]) -> list[int]:
+    widths = list(widths)
+    floor = {i: max(heads[i], MIN_WRAP_COLUMNS) for i in wrap}
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        shrinkable = [i for i in wrap if widths[i] > floor[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` display columns, broken after the last space,
+    comma, `@` or `/` that fits, else between characters."""
+    lines: list[str] = []
+    rest = text
+    while _width(rest) > width:
+        cut, used = 0, 0
+        for index, ch in enumerate(rest):
+            used += _width(ch)
+            if used > width:
+                break
+            cut = index + 1
+        cut = max(cut, 1)
+        space = max(rest.rfind(" ", 0, cut + 1), *(rest.rfind(c, 0, cut) for c in ",@/"))
+        if space > 0:
+            cut = space + 1
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    lines.append(rest)
+    return lines
 
 
 def _width(text: str) -> int:
@@ -51,19 +150,62 @@ def schedule_summary(schedule: Schedule) -> str:
         (p.name, p.id, ",".join(p.roles), count[p.id], f"{days[p.id]:.1f}") for p in schedule.staff
     ]
     lines.append(text_table(["person", "id", "roles", "tasks", "person-days"], rows))
+    return "\n".join(lines + _late_lines(schedule))
+
+
+def diagnosis(schedule: Schedule) -> str:
+    """What `explain` prints: the status, then why no schedule exists, or which activities
+    cannot be prepared in time and why each late task is late."""
+    lines = [
+        f"{schedule.plan}: status {schedule.status}",
+    ]
+    if schedule.status not in ("optimal", "feasible"):
+        lines += ["", "No schedule exists:"] + [f"  - {i.text}" for i in schedule.explanation]
+    else:
+        lines.append(
+            f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total"
+            + ("" if schedule.late_tasks else ": every task is on time")
+        )
+        lines += _late_lines(schedule)
+    return "\n".join(lines + suggestion_lines(schedule))
+
+
+def suggestion_lines(schedule: Schedule) -> list[str]:
+    """The checked fixes, each with the late days the changed plan gets."""
+    if schedule.suggestions is None:
+        return []
+    if not schedule.suggestions:
+        return ["", "Fixes: none of the changes tried helps."]
+    lines = ["", "Fixes, each checked by planning the changed plan:"]
+    for fix in schedule.suggestions:
+        late = fix["late_days"]
+        result = "no task late" if late == 0 else f"{late} late day(s)"
+        proven = "" if fix["status"] == "optimal" else ", not proven the least"
+        lines.append(f"  - {fix['text']}: {result}{proven}")
+    return lines
+
+
+def _late_lines(schedule: Schedule) -> list[str]:
+    """The activities that cannot be prepared in time, then each late task and why."""
+    lines = []
+    unprepared = [i.text for i in schedule.explanation if i.term.startswith("unprepared[")]
+    if unprepared:
+        lines += ["", "Cannot be prepared in time:"] + [f"  - {text}" for text in unprepared]
     if schedule.late_tasks:
         lines += ["", "Late tasks:"]
         reasons = {item.term: item.text for item in schedule.explanation}
         for task in schedule.late_tasks:
             lines.append(f"  - {reasons.get(f'late[{task.id}]', task.id)}")
-    return "\n".join(lines)
+    return lines
 
 
 def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
     """The promotion calendar: one row per occurrence."""
+    weekdays = WEEKDAYS_ZH if language.startswith("zh") else WEEKDAYS_EN
     rows = [
         (
             o.start,
+            weekdays[o.start.weekday()],
             o.end,
             (o.end - o.start).days + 1,
             o.id,
@@ -72,8 +214,13 @@ def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
         )
         for o in found
     ]
-    headers = ["start", "end", "days", "occurrence", "kind", "name"]
-    return text_table(headers, rows) + f"\n{len(found)} occurrence(s)"
+    headers = ["start", "weekday", "end", "days", "occurrence", "kind", "name"]
+    table = text_table(headers, rows, terminal_width(), wrap=(4, 6))
+    return table + f"\n{len(found)} occurrence(s)"
+
+
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def template_table(templates: Sequence[Template]) -> str:
@@ -82,7 +229,8 @@ def template_table(templates: Sequence[Template]) -> str:
         (t.id, t.kind, t.live_days, len(t.steps), t.name.en, t.name.zh)
         for t in sorted(templates, key=lambda t: t.id)
     ]
-    return text_table(["id", "kind", "live days", "steps", "name", "名称"], rows)
+    headers = ["id", "kind", "live days", "steps", "name", "名称"]
+    return text_table(headers, rows, terminal_width(), wrap=(4, 5))
 
 
 def template_steps(template: Template) -> str:
@@ -102,7 +250,11 @@ def template_steps(template: Template) -> str:
     ]
     head = f"{template.id}: {template.name.en} / {template.name.zh} ({template.kind}, "
     head += f"live {template.live_days} day(s)) from {template.source}"
-    table = text_table(["step", "role", "days", "load%", "after", "earliest", "due", "name"], rows)
+    width = terminal_width()
+    headers = ["step", "role", "days", "load%", "after", "earliest", "due", "name"]
+    table = text_table(headers, rows, width, wrap=(4, 5, 6, 7))
+    if width is not None:
+        head = "\n".join(textwrap.wrap(head, width, break_on_hyphens=False)) or head
     return f"{head}\n{table}"
 
 

@@ -238,7 +238,7 @@ def test_a_yearly_plan_without_a_schedule_names_the_conflict(tmp_path):
     path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
     result = run("plan", path, "--out", tmp_path / "out", "--time-limit", "30")
     assert result.exit_code == 3, result.output
-    assert "double_eleven_2027/registration is strict" in result.output
+    assert "(double_eleven_2027/registration) is strict" in result.output
     assert "李明 (li_ming) is on leave 2027-09-01..2027-10-05" in result.output
     data = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
     assert data["status"] == "infeasible" and data["tasks"] == []
@@ -310,3 +310,73 @@ def test_a_published_year_gets_no_provisional_warning(tmp_path):
     assert result.exit_code == 0, result.output
     assert provisional_warnings(result.stderr) == [], result.stderr
     assert (tmp_path / "out" / "schedule.json").is_file()
+
+
+def test_two_provisional_years_get_one_warning_naming_both(tmp_path):
+    last = last_published_cn_year()
+    first, second = last + 1, last + 2
+    plan = plan_in(tmp_path, f"{first}-12-01", f"{second}-01-31", f"{second}-01-20")
+    result = run("validate", plan)
+    assert result.exit_code == 0, result.output
+    warned = provisional_warnings(result.stderr)
+    assert len(warned) == 1, result.stderr
+    assert warned[0].startswith("warning: ") and f"{first}, {second}" in warned[0]
+
+
+def test_every_option_of_every_command_has_help_and_no_strftime_metavar():
+    import click
+
+    for name, command in main.commands.items():
+        context = click.Context(command, info_name=name)
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help"
+                record = param.get_help_record(context)
+                assert record is not None and "%" not in record[0], (name, record)
+    for name in ("plan", "replan", "export"):
+        shown = run(name, "--help")
+        assert shown.exit_code == 0
+        assert "--today YYYY-MM-DD" in shown.output and "%Y" not in shown.output
+    assert "Output folder" in run("export", "--help").output
+
+
+def display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+def test_templates_fit_the_terminal_width(columns):
+    from scheduler.plan.loading import available_templates, load_template
+
+    template = load_template(available_templates(())["double_eleven"])
+    for args in (["templates", "double_eleven"], ["templates"]):
+        result = CliRunner().invoke(main, args, env={"COLUMNS": str(columns)})
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert max(display_width(line) for line in lines) <= columns, result.output
+    shown = CliRunner().invoke(main, ["templates", "double_eleven"], env={"COLUMNS": str(columns)})
+    flat = "".join(shown.output.split())
+    for step in template.steps:
+        assert step.id in shown.output and step.role in shown.output
+        if columns >= 200:  # room for every name on one line
+            assert step.name.zh in shown.output
+        else:  # wrapped, but every character there in order
+            assert all(ch in flat for ch in step.name.zh)
+
+
+def test_calendar_has_a_weekday_column():
+    from datetime import date
+
+    result = CliRunner().invoke(main, ["calendar", str(QUICKSTART)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:3] == ["start", "weekday", "end"]
+    rows = [line.split() for line in lines[2:] if line[:4].isdigit()]
+    assert len(rows) >= 10
+    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")  # the plan is in Chinese
+    for row in rows:
+        assert row[1] == names[date.fromisoformat(row[0]).weekday()], row
+    narrow = CliRunner().invoke(main, ["calendar", str(QUICKSTART)], env={"COLUMNS": "80"})
+    assert max(display_width(line) for line in narrow.output.splitlines()) <= 80

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -33,6 +37,7 @@ from test_export_tables import sample_schedule
 from scheduler.export.gantt_common import chart_rows, split_at_due
 from scheduler.export.gantt_fonts import cjk_font_family
 from scheduler.export.gantt_html import gantt_html, write_html
+from scheduler.export.gantt_html_lanes import sub_lanes
 from scheduler.export.gantt_overview_rows import overview_rows, person_rows
 from scheduler.export.gantt_png import DETAIL_MAX_TASKS, DPI, png_bytes, uses_overview, write_png
 from scheduler.export.gantt_tasks import task_figure
@@ -313,6 +318,81 @@ def test_png_font_draws_distinct_chinese_characters(cjk_chart: DrawnChart) -> No
     assert not np.array_equal(drawn[0], tofu[0])
 
 
+def _drawn_axes(schedule: Schedule):
+    """The axes of gantt.png's task chart of `schedule`, drawn, and its renderer."""
+    span = day_span(schedule)
+    assert span is not None and not uses_overview(schedule)
+    with rc_context(chart_style(None)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        figure = task_figure(schedule, span, None, OffDays())
+        _, canvas = agg_pixels(figure)
+    return figure.axes[0], canvas.get_renderer()
+
+
+def _short_schedule(first: date, days: int) -> Schedule:
+    """sample_schedule()'s tasks moved to lie within `days` days from `first`."""
+    schedule = sample_schedule()
+    start = min(t.start for t in schedule.tasks)
+    factor = days / ((max(t.end for t in schedule.tasks) - start).days + 1)
+
+    def move(day: date) -> date:
+        return first + timedelta(days=int((day - start).days * factor))
+
+    schedule.tasks = [
+        replace(
+            t,
+            start=move(t.start),
+            end=move(t.end),
+            due=move(t.due) if t.due else None,
+            stretches=((move(t.start), move(t.end)),),
+        )
+        for t in schedule.tasks
+    ]
+    schedule.activities = []
+    return schedule
+
+
+@pytest.mark.parametrize(
+    ("first", "days"),
+    [(date(2027, 4, 28), 12), (date(2027, 4, 27), 110), (date(2027, 5, 30), 40)],
+)
+def test_png_month_labels_do_not_overlap(first: date, days: int) -> None:
+    """Short plans, and plans starting a few days before a month: no two date labels on one
+    side of the plot overlap (month labels, and the Mondays' day numbers)."""
+    axes, renderer = _drawn_axes(_short_schedule(first, days))
+    ticks = axes.xaxis.get_major_ticks() + axes.xaxis.get_minor_ticks()
+    labels = [
+        (label.get_text(), label.get_window_extent(renderer))
+        for tick in ticks
+        for label in (tick.label1, tick.label2)
+        if label.get_visible() and label.get_text()
+    ]
+    months = {text for text, _ in labels if "-" in text}
+    assert f"{first + timedelta(days=10):%Y-%m}" in months
+    assert len(labels) >= 4
+    for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
+        assert not box_a.overlaps(box_b), (a, b)
+
+
+def test_png_due_ticks_do_not_strike_through_names() -> None:
+    """The text beside a bar (its person, how late) starts right of the task's due tick."""
+    schedule = sample_schedule()
+    axes, renderer = _drawn_axes(schedule)
+    first = day_span(schedule)[0]
+    notes = [t for t in axes.texts if t.get_text()]
+    assert len(notes) == len(schedule.tasks)
+    rows = [r for r in chart_rows(schedule)]
+    for text in notes:
+        row = rows[round(text.get_position()[1])]
+        assert row.task is not None
+        box = text.get_window_extent(renderer)
+        if row.task.due is not None:
+            due_x = axes.transData.transform(((row.task.due - first).days + 1, 0))[0]
+            assert box.x0 > due_x + 1, row.task.name
+        end_x = axes.transData.transform(((row.task.end - first).days + 1, 0))[0]
+        assert box.x0 > end_x
+
+
 def test_png_is_a_sensible_image(tmp_path: Path) -> None:
     path = tmp_path / "gantt.png"
     write_png(sample_schedule(), path, today=TODAY)
@@ -497,7 +577,7 @@ def test_html_bars_follow_the_stretches(page_text: str) -> None:
     bars = page.with_class("bar")
     # photos: two stretches; pricing: on time + late piece; the others one each
     assert len(bars) == 2 + 2 + 1 + 1 + 1
-    assert len(page.with_class("over")) == 1
+    assert len([b for b in bars if "over" in b["class"].split()]) == 1
     assert "--s:3;--n:2" in bars[1]["style"]  # photos from 13 May (span starts 10 May)
     assert "负责人" not in bars[1]["title"] and "李娜" in bars[1]["title"]
 
@@ -517,7 +597,48 @@ def test_html_has_person_filter_and_zoom(page_text: str) -> None:
     page = Page(page_text)
     options = [a.get("value") for tag, a in page.elements if tag == "option"]
     assert options == ["", "li_na", "wang_fang", "xiao_wang"]
-    assert len([a for tag, a in page.elements if tag == "button"]) == 4
+    buttons = [a for tag, a in page.elements if tag == "button"]
+    assert [b.get("data-zoom") for b in buttons if "data-zoom" in b] == [
+        "year",
+        "month",
+        "week",
+        "fit",
+        "thisweek",
+    ]
+    assert [b["data-view"] for b in buttons if "data-view" in b] == ["activities", "people"]
+
+
+def test_html_person_view_has_a_lane_per_person_with_their_tasks(page_text: str) -> None:
+    page = Page(page_text)
+    lanes = [a for a in page.with_class("lane")]
+    assert [a["data-person"] for a in lanes] == ["li_na", "wang_fang", "xiao_wang"]
+    bars = page.with_class("lbar")
+    tasks = {t.id: t.assignee for t in sample_schedule().tasks}
+    assert {b["data-task"] for b in bars} == set(tasks)
+    # each bar in its person's lane (the bars follow their lane's element in the page)
+    lane_of: dict[str, str] = {}
+    current = None
+    for _, attrs in page.elements:
+        classes = attrs.get("class", "").split()
+        if "lane" in classes:
+            current = attrs["data-person"]
+        elif "lbar" in classes:
+            lane_of[attrs["data-task"]] = current
+    assert lane_of == tasks
+    # nobody here has two tasks at once: one sub-lane each
+    assert all("--lanes:1" in a["style"] for a in lanes)
+
+
+def test_sub_lanes_never_put_overlapping_tasks_together() -> None:
+    schedule = sample_schedule()
+    base = schedule.tasks[0]
+    tasks = [
+        replace(base, id="a", start=date(2027, 5, 3), end=date(2027, 5, 7)),
+        replace(base, id="b", start=date(2027, 5, 5), end=date(2027, 5, 10)),
+        replace(base, id="c", start=date(2027, 5, 8), end=date(2027, 5, 9)),
+        replace(base, id="d", start=date(2027, 5, 10), end=date(2027, 5, 12)),
+    ]
+    assert sub_lanes(tasks) == {"a": 0, "b": 1, "c": 0, "d": 0}
 
 
 def test_html_is_deterministic_and_english_without_zh() -> None:
@@ -544,3 +665,96 @@ def test_bare_contract_schedule(tmp_path: Path) -> None:
     page = Page((tmp_path / "gantt.html").read_text(encoding="utf-8"))
     assert len(page.with_class("bar")) == 6  # photos now one piece from 13 to 18 May
     assert "xiao_wang" in "".join(page.text)
+
+
+# ---------------------------------------------- a font installed after matplotlib's cache
+
+STRIP_CACHE = """
+import json, sys
+from pathlib import Path
+from matplotlib import font_manager
+from scheduler.export.gantt_fonts import _draws_chinese
+cache = Path(sys.argv[1])
+data = json.loads(cache.read_text(encoding="utf-8"))
+data["ttflist"] = [
+    e for e in data["ttflist"]
+    if not (Path(e["fname"]).is_absolute() and _draws_chinese(e["fname"]))
+]
+cache.write_text(json.dumps(data), encoding="utf-8")
+"""
+
+FOUND_FONT = """
+import json
+from matplotlib import font_manager
+from scheduler.export import gantt_fonts
+before = gantt_fonts._known_family()
+family = gantt_fonts.cjk_font_family()
+file = family and font_manager.findfont(
+    font_manager.FontProperties(family=family), fallback_to_default=False
+)
+print(json.dumps({"before": before, "family": family, "file": file}))
+"""
+
+
+def test_png_finds_a_cjk_font_installed_after_matplotlibs_cache(tmp_path: Path) -> None:
+    """matplotlib's font cache is written before the CJK font is installed (here: the cache
+    of a fresh MPLCONFIGDIR with its CJK fonts taken out, and a CJK font file copied into
+    $XDG_DATA_HOME/fonts afterwards): gantt.png still finds a font with every Chinese
+    character of the names, and `export` prints no warning."""
+    source = require_cjk_family()
+    source_file = font_manager.findfont(FontProperties(family=source), fallback_to_default=False)
+    root = Path(__file__).parents[1]
+    env = {
+        **os.environ,
+        "MPLCONFIGDIR": str(tmp_path / "mpl"),
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+
+    def python(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode in (0, 4), done.stderr[-3000:]
+        return done
+
+    python("-c", "import matplotlib.font_manager")  # the first run writes the cache
+    (cache,) = (tmp_path / "mpl").glob("fontlist-*.json")
+    python("-c", STRIP_CACHE, str(cache))
+    fonts = tmp_path / "xdg" / "fonts"
+    fonts.mkdir(parents=True)
+    shutil.copyfile(source_file, fonts / Path(source_file).name)  # installed after the cache
+
+    found = json.loads(python("-c", FOUND_FONT).stdout)
+    assert found["before"] is None  # the cache does not know any CJK font
+    assert found["family"] is not None and found["file"]
+    charmap = FT2Font(found["file"]).get_charmap()
+    schedule = sample_schedule()
+    names = [schedule.plan, *(t.name for t in schedule.tasks), *(p.name for p in schedule.staff)]
+    chinese = {ch for name in names for ch in name if re.match(r"[\u4e00-\u9fff]", ch)}
+    assert len(chinese) > 10
+    assert not [ch for ch in chinese if ord(ch) not in charmap]  # no tofu
+
+    (tmp_path / "schedule.json").write_text(schedule.to_json(), encoding="utf-8")
+    done = python("-m", "scheduler", "export", "schedule.json", "--out", "out")
+    assert "warning" not in done.stderr, done.stderr
+    with Image.open(tmp_path / "out" / "gantt.png") as image:
+        assert image.format == "PNG"
+
+
+def test_warnings_print_as_one_plain_line_once(capfd: pytest.CaptureFixture[str]) -> None:
+    from scheduler.export.gantt_fonts import FontWarning
+    from scheduler.terminal import plain_warnings
+
+    with plain_warnings():
+        for _ in range(3):
+            warnings.warn("no CJK font found, boxes", FontWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+    err = capfd.readouterr().err
+    assert err.splitlines() == ["warning: no CJK font found, boxes", "warning: something else"]

@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import icalendar
@@ -155,28 +154,42 @@ def test_no_wait_exits_5_while_another_run_holds_the_folder(tmp_path):
 def test_a_second_run_waits_for_the_first_and_says_so(tmp_path):
     out = tmp_path / "out"
     moved = write_plan(tmp_path / "moved", MOVED)
+    # The holder keeps the lock until told to let go (a line on its stdin), so that however
+    # slowly the second run starts on a loaded machine, it finds the folder held.
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
-            import sys, time
+            import sys
             from scheduler.versions import folder as version
             with version.folder_lock(sys.argv[1], wait=False, on_wait=lambda: None):
                 print("holding", flush=True)
-                time.sleep(2)
+                sys.stdin.readline()
         """), str(out)],
         env=dict(os.environ, PYTHONPATH=str(ENGINE_ROOT)),
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     assert holder.stdout.readline().strip() == "holding"
-    began = time.monotonic()
-    result = run_child(
-        "import sys; from scheduler.cli import main; main(sys.argv[1:])",
-        "plan", str(moved), "--out", str(out),
+    second = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from scheduler.cli import main; main(sys.argv[1:])",
+         "plan", str(moved), "--out", str(out)],
+        env=dict(os.environ, PYTHONPATH=str(ENGINE_ROOT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )  # fmt: skip
+    said = []
+    for line in second.stderr:
+        said.append(line)
+        if "waiting" in line:
+            break
+    assert any("waiting" in line for line in said), "".join(said)
+    assert second.poll() is None, "the second run did not wait for the lock"
+    holder.stdin.write("go\n")
+    holder.stdin.flush()
     holder.wait(timeout=30)
-    assert result.returncode == 0, result.stderr
-    assert "waiting" in result.stderr
-    assert time.monotonic() - began >= 1.0
+    _, rest = second.communicate(timeout=120)
+    assert second.returncode == 0, "".join(said) + rest
     consistent(out)
 
 

@@ -12,6 +12,8 @@ matches again is found out within 400 years of the calendar, not at year 9999 (s
 
 from __future__ import annotations
 
+import calendar
+import functools
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -166,15 +168,15 @@ def series_starts(rule: str, first: date, last: date, limit: int) -> list[date]:
 
     dateutil looks for a rule's next date up to the year 9999, which takes seconds for a
     rule that never matches (`FREQ=DAILY;BYMONTHDAY=31;BYMONTH=2`). So the dates are found
-    on a copy of the rule whose DTSTART is whole 400-year cycles later, near that year: its
-    dates are the rule's, those cycles later, and its search ends within 400 years. The
-    copy has no UNTIL (that date would be 400-year cycles off); the rule's own first dates,
-    as many as the copy found, are the answer, ending early at the rule's UNTIL.
+    on a copy of the rule whose DTSTART is as late as `_probe_shift` allows: its dates are
+    the rule's, shifted, and its search ends within a few decades (400 years at most). The
+    copy has no UNTIL (that date would be shifted); the rule's own first dates, as many as
+    the copy found, are the answer, ending early at the rule's UNTIL.
     """
     start = datetime.combine(first, datetime.min.time())
     end = datetime.combine(last, datetime.min.time())
     series = rrulestr(rule, dtstart=start)
-    shift = GREGORIAN_CYCLE * ((date.max.year - last.year) // 400)
+    shift = _probe_shift(first.year, last.year)
     probe = series.replace(dtstart=start + shift, until=None)
     found = 0
     for moment in probe:
@@ -184,6 +186,29 @@ def series_starts(rule: str, first: date, last: date, limit: int) -> list[date]:
         if found > limit:
             break
     return [moment.date() for moment in itertools.islice(series, found) if moment <= end]
+
+
+@functools.cache
+def _probe_shift(first: int, last: int) -> timedelta:
+    """The latest shift of the years `first - 1` to `last + 2` towards the year 9999 that
+    keeps every one of them the same calendar (its length and the weekday of its 1 January),
+    so that every date there keeps its weekday, day of the month, day of the year and week
+    number, and an RRULE's dates there shift with it. A shift of whole 400-year cycles
+    always does; in the years 1901-2099 and 9901-9999, whose leap years are every fourth,
+    one of 28-year steps often ends closer to 9999."""
+    years = range(first - 1, last + 3)
+    latest = date.max.year - years[-1]
+    for years_on in range(latest, latest - 400, -1):
+        if all(_same_year(year, year + years_on) for year in years):
+            return date(years[0] + years_on, 1, 1) - date(years[0], 1, 1)
+    return GREGORIAN_CYCLE * (latest // 400)  # unreachable: a 400-year multiple is tried
+
+
+def _same_year(one: int, other: int) -> bool:
+    """Whether years `one` and `other` have the same calendar."""
+    return calendar.isleap(one) == calendar.isleap(other) and (
+        date(one, 1, 1).weekday() == date(other, 1, 1).weekday()
+    )
 
 
 def _occurrence_id(spec: ActivitySpec, start: date) -> str:

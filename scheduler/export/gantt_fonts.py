@@ -1,10 +1,20 @@
-"""Fonts for gantt.png: finding one that draws Chinese, and guessing how wide text will be."""
+"""Fonts for gantt.png: finding one that draws Chinese, and guessing how wide text will be.
+
+Matplotlib keeps the fonts it knows in a cache file written on its first run, so a font
+installed later (`apt-get install fonts-noto-cjk`, a file copied into ~/.local/share/fonts)
+is not among them. When the cache has no CJK font, the fonts on the system are looked at
+afresh (fontconfig's `fc-list :lang=zh`, then matplotlib's own scan of the font folders,
+keeping a file whose character map has Chinese) and the one found is registered with
+matplotlib for this process.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from matplotlib import font_manager
@@ -34,6 +44,14 @@ CJK_FAMILIES = (
 # Python packages that ship a Simplified Chinese font file; used when no system font has CJK.
 FONT_PACKAGES = ("pylopdf_fonts_zh_cn", "mplfonts")
 FONT_FILE = re.compile(r"sans.*(sc|cjk)|hei", re.IGNORECASE)
+
+
+class FontWarning(UserWarning):
+    """gantt.png is drawn without a font for its Chinese text."""
+
+
+CJK_SAMPLE = "中文汉字任务"  # characters a font must have to draw the charts' Chinese
+FC_LIST_TIMEOUT_S = 20
 CJK_TEXT = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -41,9 +59,14 @@ CJK_TEXT = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 def cjk_font_family() -> str | None:
     """The name of a font family able to draw Chinese, or None when none can be found.
 
-    Looks at the fonts matplotlib knows, then at fonts shipped by optional Python packages
-    (FONT_PACKAGES), which are registered with matplotlib when found.
+    Looks at the fonts matplotlib knows, then at the system's fonts that its cache predates,
+    then at fonts shipped by optional Python packages (FONT_PACKAGES, e.g. the `cjk` extra);
+    a font found outside the cache is registered with matplotlib.
     """
+    return _known_family() or _font_from_system() or _font_from_packages()
+
+
+def _known_family() -> str | None:
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     for name in CJK_FAMILIES:
         if name in installed:
@@ -51,7 +74,48 @@ def cjk_font_family() -> str | None:
     for name in sorted(installed):
         if "CJK" in name:
             return name
-    return _font_from_packages()
+    return None
+
+
+def _font_from_system() -> str | None:
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    candidates = [f for f in _fontconfig_cjk_files() if f not in known]
+    scanned = sorted(set(font_manager.findSystemFonts()) - known - set(candidates))
+    # likely names first (Noto Sans CJK SC, ...), so that few files are opened
+    candidates += sorted(scanned, key=lambda f: (not FONT_FILE.search(Path(f).name), f))
+    for file in candidates:
+        if _draws_chinese(file):
+            font_manager.fontManager.addfont(file)  # every face of a collection (.ttc)
+            return _known_family() or font_manager.FontProperties(fname=file).get_name()
+    return None
+
+
+def _fontconfig_cjk_files() -> list[str]:
+    """The font files fontconfig says cover Chinese, likely names first ([] without fc-list)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        done = subprocess.run(
+            [fc_list, ":lang=zh", "file"],
+            capture_output=True,
+            text=True,
+            timeout=FC_LIST_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files = {line.strip().rstrip(":") for line in done.stdout.splitlines() if line.strip()}
+    files = {f for f in files if Path(f).suffix.lower() in {".otf", ".ttf", ".ttc"}}
+    return sorted(files, key=lambda f: (not FONT_FILE.search(Path(f).name), f))
+
+
+def _draws_chinese(file: str) -> bool:
+    try:
+        charmap = font_manager.get_font(file).get_charmap()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(ord(ch) in charmap for ch in CJK_SAMPLE)
 
 
 def _font_from_packages() -> str | None:
@@ -59,10 +123,16 @@ def _font_from_packages() -> str | None:
         spec = importlib.util.find_spec(package)
         folders = spec.submodule_search_locations if spec else None
         for folder in folders or ():
-            for file in sorted(Path(folder).rglob("*")):
-                if file.suffix.lower() in {".otf", ".ttf", ".ttc"} and FONT_FILE.search(file.name):
-                    font_manager.fontManager.addfont(str(file))
-                    return font_manager.FontProperties(fname=str(file)).get_name()
+            files = [
+                str(f)
+                for f in Path(folder).rglob("*")
+                if f.suffix.lower() in {".otf", ".ttf", ".ttc"}
+            ]
+            # likely names first (a sans serif for Simplified Chinese), then any with Chinese
+            for file in sorted(files, key=lambda f: (not FONT_FILE.search(Path(f).name), f)):
+                if _draws_chinese(file):
+                    font_manager.fontManager.addfont(file)
+                    return font_manager.FontProperties(fname=file).get_name()
     return None
 
 

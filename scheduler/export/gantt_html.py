@@ -1,9 +1,12 @@
-"""gantt.html: the Gantt chart as one self-contained page, one row per task.
+"""gantt.html: the Gantt chart as one self-contained page, by activity or by person.
 
-Tasks are grouped under a row per activity occurrence, in time order, as in gantt.png's
-one-row-per-task chart (whatever the number of tasks: the browser scrolls and zooms). The page
-needs no network: inline CSS and a little vanilla JS (zoom buttons and a person filter);
-without JS it still shows the chart at its default zoom.
+The activity view has one row per task, grouped under a row per activity occurrence, in time
+order, as in gantt.png's one-row-per-task chart (whatever the number of tasks: the browser
+scrolls and zooms); the person view one lane per person with their tasks on it
+(`gantt_html_lanes`). The page needs no network: inline CSS and a little vanilla JS
+(`gantt_html_assets`: fit to the window, zoom, "this week", the view toggle, a person filter,
+today from the viewer's clock or the URL fragment, print layout); without JS it still shows the
+activity view at its default zoom, with the export's `today` line if one was given.
 
 Colours: each person has one colour (legend at the top); the days of a task after its due date
 are red and a late task's label is red; the live window of an activity is pale yellow across
@@ -25,6 +28,8 @@ from pathlib import Path
 
 from scheduler.export.cells import encodable
 from scheduler.export.gantt_common import Row, chart_rows, split_at_due, words
+from scheduler.export.gantt_html_assets import CSS, JS
+from scheduler.export.gantt_html_lanes import lanes_html
 from scheduler.export.tables import (
     LATE_COLOUR,
     OffDays,
@@ -39,9 +44,12 @@ from scheduler.export.tables import (
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 from scheduler.versions.atomic import write_text
 
-LABEL_PX = 300
 ZOOMS = (("year", 3), ("month", 20), ("week", 40))
 COMPACT_BELOW_PX = 18
+WIDE_FROM_PX = 36  # from this many pixels a day, its column says the weekday
+LONG_FROM_PX = 80  # ... and from this many, the month too
+WEEKDAYS_EN = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not in an HTML text
 
 
@@ -79,9 +87,13 @@ def gantt_html(
         f"<title>{_e(schedule.plan)} · Gantt</title>\n<style>{CSS}</style>\n</head>\n"
         f'<body data-ready="0">\n<header><h1>{_e(schedule.plan)}</h1>'
         f'<p class="summary">{_e(summary)} '
-        f'<span id="shown" data-label="{_e(text["shown"])}"></span></p>\n'
+        f'<span id="shown" data-label="{_e(text["shown"])}"></span> '
+        f'<span id="today-note" data-today="{_e(text["today"])}" '
+        f'data-week="{_e(text["this_week"])}" data-tasks="{_e(text["count"])}" '
+        f'data-outside="{_e(text["outside"])}"></span></p>\n'
         f"{_html_controls(schedule, span)}{_html_legend(schedule)}</header>\n"
-        f"{body}\n<script>{JS}</script>\n</body>\n</html>\n"
+        f'{body}\n<section id="week-list" hidden><h2>{_e(text["this_week"])}</h2><ol></ol>'
+        f"</section>\n<script>{JS}</script>\n</body>\n</html>\n"
     )
 
 
@@ -101,7 +113,13 @@ def _html_controls(schedule: Schedule, span: tuple[date, date] | None) -> str:
     text = words(schedule)
     zooms = (*ZOOMS, ("fit", _default_day_px(span)))
     buttons = "".join(
-        f'<button type="button" data-day="{px}">{_e(text[name])}</button>' for name, px in zooms
+        f'<button type="button" data-zoom="{name}" data-day="{px}">{_e(text[name])}</button>'
+        for name, px in zooms
+    )
+    buttons += f'<button type="button" data-zoom="thisweek">{_e(text["this_week"])}</button>'
+    views = "".join(
+        f'<button type="button" data-view="{view}">{_e(text[f"view_{view}"])}</button>'
+        for view in ("activities", "people")
     )
     names = person_names(schedule)
     options = "".join(
@@ -110,7 +128,9 @@ def _html_controls(schedule: Schedule, span: tuple[date, date] | None) -> str:
         if any(t.assignee == pid for t in schedule.tasks)
     )
     return (
-        f'<div class="controls"><span>{_e(text["zoom"])}:</span> {buttons} '
+        f'<div class="controls"><span>{_e(text["zoom"])}:</span> {buttons}'
+        f'<span class="sep"></span><span>{_e(text["view"])}:</span> {views}'
+        f'<span class="sep"></span>'
         f'<label>{_e(text["person"])}: <select id="person"><option value="">'
         f"{_e(text['everyone'])}</option>{options}</select></label></div>\n"
     )
@@ -137,13 +157,19 @@ def _html_chart(
     day_px = _default_day_px(span)
     compact = " compact" if day_px < COMPACT_BELOW_PX else ""
     today_index = (today - span[0]).days if today and span[0] <= today <= span[1] else None
+    names = person_names(schedule)
+    tips = {t.id: _tooltip(schedule, t, names) for t in schedule.tasks}
     data_today = "" if today_index is None else f' data-today="{today_index}"'
     return (
-        f'<div id="gantt" class="gantt{compact}" style="--day:{day_px}px;--days:{len(days)};'
-        f'--label:{LABEL_PX}px" data-compact="{COMPACT_BELOW_PX}"{data_today}>\n'
+        f'<div id="gantt" class="gantt{compact}" style="--day:{day_px}px;--days:{len(days)}" '
+        f'data-compact="{COMPACT_BELOW_PX}" data-wide="{WIDE_FROM_PX}" data-long="{LONG_FROM_PX}" '
+        f'data-first="{span[0].isoformat()}" '
+        f'data-days="{len(days)}"{data_today}>\n'
         f"{_html_head(schedule, days, off)}"
-        f'<div class="body">\n{_html_grid(schedule, days, off, today_index)}'
-        f"{_html_groups(schedule, span[0])}</div>\n</div>"
+        f'<div class="bodies">\n{_html_grid(schedule, days, off, today_index)}'
+        f'<div class="body" id="by-activity">\n{_html_groups(schedule, span[0])}</div>\n'
+        f'<div class="body" id="by-person" hidden>\n'
+        f"{lanes_html(schedule, span[0], _e, lambda t: tips[t.id])}</div>\n</div>\n</div>"
     )
 
 
@@ -157,13 +183,18 @@ def _html_head(schedule: Schedule, days: list[date], off: OffDays) -> str:
     month_html = "".join(
         f'<span class="m" style="--s:{s};--n:{n}">{first:%Y-%m}</span>' for s, n, first in months
     )
+    text = words(schedule)
+    weekdays = WEEKDAYS_ZH if is_chinese(schedule.language) else WEEKDAYS_EN
     day_html = "".join(
-        f'<span class="d{" off" if day in off else ""}" style="--s:{i}" '
+        f'<span class="d{" off" if day in off else ""}" style="--s:{i}" data-i="{i}" '
+        f'data-w="{weekdays[day.weekday()]} {day.day}" '
+        f'data-wl="{weekdays[day.weekday()]} {day.month}/{day.day}" '
         f'title="{day.isoformat()}">{day.day}</span>'
         for i, day in enumerate(days)
     )
     return (
-        f'<div class="head"><div class="label corner">{_e(words(schedule)["tasks"])}</div>'
+        f'<div class="head"><div class="label corner" data-people="{_e(text["people"])}">'
+        f"{_e(text['tasks'])}</div>"
         f'<div class="track"><div class="months">{month_html}</div>'
         f'<div class="days">{day_html}</div></div></div>\n'
     )
@@ -172,9 +203,14 @@ def _html_head(schedule: Schedule, days: list[date], off: OffDays) -> str:
 def _html_grid(schedule: Schedule, days: list[date], off: OffDays, today: int | None) -> str:
     marks = [f'<i class="off" style="--s:{i}"></i>' for i, d in enumerate(days) if d in off]
     marks += [f'<i class="month" style="--s:{i}"></i>' for i, d in enumerate(days) if d.day == 1]
-    if today is not None:
+    marks.append('<i class="week" id="week-band" hidden></i>')
+    if today is None:
+        marks.append('<i class="today" id="today-line" hidden></i>')
+    else:  # the export's today, until the script puts the viewer's own
         title = f"{words(schedule)['today']} {days[today].isoformat()}"
-        marks.append(f'<i class="today" style="--s:{today}" title="{_e(title)}"></i>')
+        marks.append(
+            f'<i class="today" id="today-line" style="--s:{today}" title="{_e(title)}"></i>'
+        )
     return f'<div class="grid">{"".join(marks)}</div>\n'
 
 
@@ -238,13 +274,16 @@ def _html_task_row(
         f" ({_e(words(schedule)['late_note'].format(n=task.late_days))})" if late else ""
     )
     after = (task.end - first_day).days + 1
+    # the name starts after the bar and after the due tick, which never strikes through it
+    name_at = max(after, (task.due - first_day).days + 1 if task.due is not None else after)
     window = _window_html(row.window, first_day, "win", words(schedule)["window"])
     return (
-        f'<div class="row task{late}" data-person="{_e(task.assignee)}" data-task="{_e(task.id)}">'
+        f'<div class="row task{late}" data-person="{_e(task.assignee)}" data-task="{_e(task.id)}" '
+        f'data-from="{(task.start - first_day).days}" data-to="{after - 1}">'
         f'<div class="label" title="{tip}"><span class="dot" style="background:{colour}"></span>'
         f"{_e(task.name)} <small>{person}</small></div>"
         f'<div class="track">{window}'
-        f'{bars}{due}<span class="name" style="--s:{after}">{name}</span></div></div>\n'
+        f'{bars}{due}<span class="name" style="--s:{name_at}">{name}</span></div></div>\n'
     )
 
 
@@ -261,115 +300,3 @@ def _tooltip(schedule: Schedule, task: ScheduledTask, names: dict[str, str]) -> 
     if task.late_days > 0:
         lines.append(f"{text['late_days']}: {task.late_days}")
     return "\n".join(lines)
-
-
-CSS = """
-*{box-sizing:border-box}
-body{margin:0;font:13px/1.35 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",
-"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif;color:#212529}
-header{padding:8px 12px;border-bottom:1px solid #dee2e6}
-h1{font-size:18px;margin:0 0 4px}
-.summary{margin:0 0 6px;color:#495057}
-.controls{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin-bottom:6px}
-.controls button{font:inherit;padding:2px 10px;border:1px solid #adb5bd;background:#f8f9fa;
-border-radius:4px;cursor:pointer}
-.controls button.on{background:#343a40;color:#fff}
-.legend{display:flex;gap:6px;flex-wrap:wrap}
-.chip{padding:1px 8px;border-radius:10px;border:1px solid #868e96;cursor:pointer}
-.chip-late{background:#e03131;color:#fff;cursor:default}
-.chip-win{background:#fff3bf;border-color:#f59f00;cursor:default}
-.gantt{overflow:auto;max-height:calc(100vh - 120px);position:relative}
-.head,.row{display:flex;width:calc(var(--label) + var(--days) * var(--day))}
-.head{position:sticky;top:0;z-index:4;background:#fff;border-bottom:1px solid #adb5bd}
-.label{position:sticky;left:0;z-index:3;flex:none;width:var(--label);background:#fff;
-padding:0 6px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;
-border-right:1px solid #adb5bd}
-.track{position:relative;flex:none;width:calc(var(--days) * var(--day));z-index:1}
-.head .track{height:38px}
-.months,.days{position:absolute;left:0;right:0;height:19px}
-.days{top:19px}
-.m{position:absolute;left:calc(var(--s) * var(--day));width:calc(var(--n) * var(--day));
-border-left:1px solid #868e96;padding-left:3px;font-weight:600;white-space:nowrap;overflow:hidden}
-.d{position:absolute;left:calc(var(--s) * var(--day));width:var(--day);text-align:center;
-font-size:11px;color:#495057}
-.d.off{background:#e9ecef}
-.compact .d{color:transparent}
-.corner{display:flex;align-items:end;font-weight:600;padding-bottom:3px}
-.body{position:relative}
-.grid{position:absolute;top:0;bottom:0;left:var(--label);width:calc(var(--days) * var(--day));
-pointer-events:none}
-.grid i{position:absolute;top:0;bottom:0;left:calc(var(--s) * var(--day))}
-.grid .off{width:var(--day);background:rgba(134,142,150,.16)}
-.grid .month{border-left:1px solid #ced4da}
-.grid .today{border-left:2px dashed #c92a2a;z-index:2}
-.row{height:24px;border-bottom:1px solid #f1f3f5}
-.row .label{line-height:23px}
-.row.act{height:26px;background:rgba(222,226,230,.55)}
-.row.act .label{font-weight:700;background:#e9ecef;line-height:25px}
-.row.late .label{color:#c92a2a;font-weight:600}
-.label small{color:#868e96}
-.dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px}
-.win,.golive{position:absolute;top:0;bottom:0;left:calc(var(--s) * var(--day));
-width:calc(var(--n) * var(--day));background:rgba(255,236,153,.55)}
-.golive{top:5px;bottom:5px;background:#f59f00;border-radius:3px}
-.bar{position:absolute;top:4px;height:16px;left:calc(var(--s) * var(--day));
-width:max(calc(var(--n) * var(--day)),2px);border:1px solid rgba(0,0,0,.35);border-radius:3px}
-.bar.over{border-color:#a51111}
-.due{position:absolute;top:2px;height:20px;left:calc(var(--s) * var(--day) - 1px);width:2px;
-background:#212529}
-.name{position:absolute;left:calc(var(--s) * var(--day) + 5px);top:4px;line-height:16px;
-white-space:nowrap;pointer-events:none;font-size:12px;background:rgba(255,255,255,.75);
-padding:0 2px;border-radius:2px}
-.row.late .name{color:#a51111;font-weight:600}
-.row[hidden],section[hidden]{display:none}
-"""
-
-JS = """
-(function () {
-  var gantt = document.getElementById("gantt");
-  var select = document.getElementById("person");
-  var shown = document.getElementById("shown");
-  function zoom(px) {
-    if (!gantt) return;
-    gantt.style.setProperty("--day", px + "px");
-    gantt.classList.toggle("compact", px < Number(gantt.dataset.compact));
-    document.querySelectorAll("button[data-day]").forEach(function (b) {
-      b.classList.toggle("on", Number(b.dataset.day) === px);
-    });
-  }
-  function filter() {
-    var who = select ? select.value : "";
-    var count = 0;
-    document.querySelectorAll("section.activity").forEach(function (section) {
-      var any = false;
-      section.querySelectorAll(".row.task").forEach(function (row) {
-        var hide = who !== "" && row.dataset.person !== who;
-        row.hidden = hide;
-        if (!hide) { any = true; count += 1; }
-      });
-      section.hidden = !any;
-    });
-    if (shown) shown.textContent = "· " + shown.dataset.label + ": " + count;
-  }
-  document.querySelectorAll("button[data-day]").forEach(function (b) {
-    b.addEventListener("click", function () { zoom(Number(b.dataset.day)); });
-  });
-  document.querySelectorAll(".chip[data-person]").forEach(function (chip) {
-    chip.addEventListener("click", function () {
-      if (!select) return;
-      select.value = select.value === chip.dataset.person ? "" : chip.dataset.person;
-      filter();
-    });
-  });
-  if (select) select.addEventListener("change", filter);
-  filter();
-  if (gantt && gantt.dataset.today) {
-    var px = parseFloat(getComputedStyle(gantt).getPropertyValue("--day")) || 6;
-    var label = parseFloat(getComputedStyle(gantt).getPropertyValue("--label")) || 0;
-    var x = Number(gantt.dataset.today) * px;
-    var view = gantt.clientWidth - label;
-    if (x > view - 100) gantt.scrollLeft = x - view / 4;
-  }
-  document.body.dataset.ready = "1";
-})();
-"""

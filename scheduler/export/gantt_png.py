@@ -25,7 +25,7 @@ from PIL import Image
 
 from scheduler.export.cells import chart_text
 from scheduler.export.gantt_common import words
-from scheduler.export.gantt_fonts import cjk_font_family, has_cjk
+from scheduler.export.gantt_fonts import FontWarning, cjk_font_family, has_cjk
 from scheduler.export.gantt_overview import overview_figure
 from scheduler.export.gantt_tasks import task_figure
 from scheduler.export.tables import OffDays, day_span, off_days
@@ -46,13 +46,14 @@ def write_png(
 ) -> None:
     """Write `gantt.png`: the Gantt chart as an image, Chinese drawn with a CJK font.
 
-    Without a CJK font the default font is used and a warning says so.
+    Without a CJK font the default font is used and a FontWarning says so.
     """
     family = cjk_font_family()
     if family is None and has_cjk(schedule):
         warnings.warn(
-            "no CJK font found, Chinese text in gantt.png will show as boxes "
-            "(install the Debian package fonts-noto-cjk)",
+            "no CJK font found, Chinese text in gantt.png will show as boxes (install the "
+            "Debian package fonts-noto-cjk, or promo-scheduler[cjk] for a font from PyPI)",
+            FontWarning,
             stacklevel=2,
         )
     write_bytes(path, png_bytes(schedule, today, off_days(schedule, working_days), family))

@@ -46,7 +46,8 @@ from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 ROW_INCHES = 0.25
 FONT_PT = 8
 NOTE_PT = 7
-LEGEND_RAISE_PT = 24  # the legend sits this far above the plot, over the top date labels
+LEGEND_RAISE_PT = 34  # the legend sits this far above the plot, over the top date labels
+MONTH_PAD_PT = 10  # month labels sit this far from the plot, a line beyond the Mondays' days
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _layout(
     left = max(text_inches(_short(r.label), FONT_PT) * 1.1 for r in rows) + 0.3
     plot = min(30.0, max(8.0, days * 0.065))
     beyond = [
-        ((r.task.end - span[0]).days + 1.4) / (days + 0.5) * plot
+        _note_x(r.task, span[0]) / (days + 0.5) * plot
         + text_inches(_note(schedule, r.task), NOTE_PT)
         - plot
         for r in rows
@@ -119,7 +120,7 @@ def _layout(
         columns = max(1, int((width - 0.3) // max(entries)))
     legend_height = -(-len(legend) // columns) * 0.2
     top = LEGEND_RAISE_PT / 72 + legend_height + 0.4
-    bottom = 0.45
+    bottom = 0.6
     height = top + bottom + ROW_INCHES * len(rows)
     return _Layout(width, height, left, right, top, bottom, columns, legend_height)
 
@@ -130,6 +131,24 @@ def _note(schedule: Schedule, task: ScheduledTask) -> str:
     if task.late_days > 0:
         note += "  " + late_note(schedule, task.late_days)
     return note
+
+
+def _note_x(task: ScheduledTask, first_day: date) -> float:
+    """Where the text beside a task's bar starts: after the bar and after its due tick, so
+    that the tick never strikes through the text."""
+    last = max(task.end, task.due) if task.due is not None else task.end
+    return (last - first_day).days + 1.4
+
+
+def month_ticks(span: tuple[date, date], plot_inches: float) -> list[int]:
+    """The days (from the span's first) labelled with their month: each first of a month,
+    and the span's first day when the next first of a month is far enough for its label."""
+    days = (span[1] - span[0]).days + 1
+    firsts = [(d - span[0]).days for d in day_range(*span) if d.day == 1]
+    label_days = (text_inches("2027-05", FONT_PT) + 0.1) / (plot_inches / (days + 0.5))
+    if not firsts or (firsts[0] != 0 and firsts[0] >= label_days):
+        firsts.insert(0, 0)
+    return firsts
 
 
 def _draw_background(axes, rows: list[Row], span: tuple[date, date], off: OffDays) -> None:
@@ -198,7 +217,7 @@ def _draw_notes(axes, schedule: Schedule, rows: list[Row], first_day: date) -> N
             continue
         late = row.task.late_days > 0
         axes.text(
-            (row.task.end - first_day).days + 1.4,
+            _note_x(row.task, first_day),
             index,
             _note(schedule, row.task),
             va="center",
@@ -221,7 +240,7 @@ def _draw_axes(
         elif row.task.late_days > 0:
             label.set_color(LATE_COLOUR)
     all_days = day_range(*span)
-    months = [(d - span[0]).days for d in all_days if d.day == 1 or d == span[0]]
+    months = month_ticks(span, layout.width - layout.left - layout.right)
     axes.set_xticks(
         months,
         [f"{span[0] + timedelta(days=x):%Y-%m}" for x in months],
@@ -232,6 +251,8 @@ def _draw_axes(
     labels = [str(d.day) for d in all_days if d.weekday() == 0] if days <= 120 else []
     axes.set_xticks(mondays, labels, minor=True, fontsize=6)
     axes.tick_params(axis="x", which="both", labeltop=True, top=True)
+    if labels:
+        axes.tick_params(axis="x", which="major", pad=MONTH_PAD_PT)
     axes.grid(axis="x", which="major", color="#868e96", linewidth=0.8)
     axes.grid(axis="x", which="minor", color="#ced4da", linewidth=0.4)
     axes.set_axisbelow(True)

@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 from dateutil.rrule import rrule, rrulestr
 
+from scheduler.errors import shorten
 from scheduler.plan.fields import Fields, one_of, written
-from scheduler.plan.model import MAX_LIVE_DAYS, ActivitySpec, StaffMember
+from scheduler.plan.model import MAX_LIVE_DAYS, MAX_RULE_LENGTH, ActivitySpec, StaffMember
 from scheduler.plan.staff import check_store
 from scheduler.plan.staffing import works_for
 from scheduler.workdays.festivals import FESTIVAL_KEYS
@@ -52,9 +53,12 @@ NUMBER_RANGES = {
     "BYMONTH": (1, 12, False),
     "BYSETPOS": (1, 366, True),
 }
-_NUMBER = re.compile(r"^[0-9]{1,18}$")
-_SIGNED = re.compile(r"^[+-]?[0-9]{1,9}$")
-_WEEKDAY = re.compile(r"^([+-]?[0-9]{1,9})?[A-Z]{2}$")
+TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+_UNTIL = re.compile(r"[0-9]{8}(T[0-9]{6})?")
+_UNTIL_UTC = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+_NUMBER = re.compile(r"[0-9]{1,18}")
+_SIGNED = re.compile(r"[+-]?[0-9]{1,9}")
+_WEEKDAY = re.compile(r"([+-]?[0-9]{1,9})?[A-Z]{2}")
 
 
 def read_activities(
@@ -146,10 +150,14 @@ def _repeat(section: Fields, plan_start: date | None) -> str | None:
     splits its input at any whitespace, so a `\\r`, `\\v` or U+2028 would start a second
     rule or an RDATE), no other property, each part once, numbers in RFC 5545's ranges.
     """
-    rule = section.text("repeat")
+    rule = section.text("repeat", limit=None)
     if rule is None:
         return None
     expected = "an RRULE such as FREQ=WEEKLY;BYDAY=FR (DTSTART is the plan's start)"
+    if len(rule) > MAX_RULE_LENGTH:
+        problem = f"too long ({len(rule):,} characters)"
+        section.add("repeat", rule, problem, f"an RRULE of at most {MAX_RULE_LENGTH:,} characters")
+        return None
     if "\n" in rule or "DTSTART" in rule.upper():
         section.add("repeat", rule, "more than one RRULE line", expected)
         return None
@@ -182,47 +190,59 @@ def _rule_parts(rule: str) -> list[str]:
 
 
 def _rule_mistake(rule: str) -> str | None:
-    """What keeps `rule` from being one RFC 5545 RRULE value, or None.
+    """What keeps `rule` from being one RFC 5545 RRULE value of whole days, or None.
 
     dateutil checks the names and forms of most parts; this checks what it lets through:
     whitespace and control characters, other properties (RDATE, EXDATE ...), a part given
-    twice, COUNT with UNTIL, and numbers out of range (INTERVAL=0 never ends, BYMONTHDAY=0
-    is no day).
+    twice, COUNT with UNTIL, numbers out of range (INTERVAL=0 never ends, BYMONTHDAY=0 is no
+    day), an UNTIL that is no date (dateutil would read `UNTIL=2026` as a date of this
+    year's calendar: today's month and day), times of day (BYHOUR, BYMINUTE, BYSECOND:
+    occurrences are days, and two times a day would make two occurrences of one date) and
+    the numbered weekdays and BYSETPOS that RFC 5545 does not allow.
     """
     odd = next((c for c in rule if c.isspace() or not c.isprintable()), None)
     if odd is not None:
         return f"not a single RRULE value (whitespace or a control character: {odd!a})"
-    names: list[str] = []
+    parts: dict[str, str] = {}
     for part in _rule_parts(rule):
         name, equals, value = part.partition("=")
         if ":" in name:
             return f"not a single RRULE value ({name.partition(':')[0]} is another property)"
         if not equals or not value:
-            return f"not a valid RRULE (part {part!r} is not NAME=VALUE)"
+            return f"not a valid RRULE (part {shorten(part, 30)!r} is not NAME=VALUE)"
         if name not in RULE_PARTS:
-            return f"not a valid RRULE (unknown part {name})"
-        if name in names:
+            return f"not a valid RRULE (unknown part {shorten(name, 30)})"
+        if name in parts:
             return f"not a valid RRULE ({name} given twice)"
-        names.append(name)
+        parts[name] = value
         mistake = _value_mistake(name, value)
         if mistake is not None:
-            return f"not a valid RRULE ({name}={value}: {mistake})"
-    if "COUNT" in names and "UNTIL" in names:
+            return f"not a valid RRULE ({name}={shorten(value, 30)}: {mistake})"
+    if "COUNT" in parts and "UNTIL" in parts:
         return "not a valid RRULE (COUNT and UNTIL together; RFC 5545 allows one of them)"
-    if "FREQ" not in names:
+    if "FREQ" not in parts:
         return "not a valid RRULE (no FREQ)"
-    return None
+    mistake = _combination_mistake(parts)
+    return f"not a valid RRULE ({mistake})" if mistake is not None else None
 
 
 def _value_mistake(name: str, value: str) -> str | None:
-    """What is wrong with the value of part `name` (numbers only), or None."""
+    """What is wrong with the value of part `name` on its own, or None."""
+    if name in TIME_PARTS:
+        return "occurrences are whole days (leave out BYHOUR, BYMINUTE and BYSECOND)"
     if name in ("INTERVAL", "COUNT"):
-        if not _NUMBER.match(value) or int(value) < 1:
+        if not _NUMBER.fullmatch(value) or int(value) < 1:
             return "not an integer of at least 1"
+        return None
+    if name == "UNTIL":
+        if _UNTIL_UTC.fullmatch(value):
+            return "a UTC time; the rule's days are the plan's, so a date YYYYMMDD"
+        if not _UNTIL.fullmatch(value):
+            return "not a date YYYYMMDD"
         return None
     if name == "BYDAY":
         for item in value.split(","):
-            match = _WEEKDAY.match(item)
+            match = _WEEKDAY.fullmatch(item)
             if match and match.group(1) and not 1 <= abs(int(match.group(1))) <= 53:
                 return f"week number {match.group(1)} is not 1..53 or -53..-1"
         return None  # dateutil names a weekday it does not know
@@ -230,10 +250,37 @@ def _value_mistake(name: str, value: str) -> str | None:
         return None
     low, high, signed = NUMBER_RANGES[name]
     for item in value.split(","):
-        number = int(item) if _SIGNED.match(item) else None
+        number = int(item) if _SIGNED.fullmatch(item) else None
         if number is None or (number < 0 and not signed) or not low <= abs(number) <= high:
             sign = f" or -{high}..-{low}" if signed else ""
-            return f"{item} is not {low}..{high}{sign}"
+            return f"{shorten(item, 20)} is not {low}..{high}{sign}"
+    return None
+
+
+def _combination_mistake(parts: dict[str, str]) -> str | None:
+    """A BYSETPOS without another BY part to pick from, a numbered BYDAY where RFC 5545 has
+    no numbers (dateutil would drop the number: `FREQ=WEEKLY;BYDAY=2MO` every Monday) or
+    beyond the weeks of its month or year (dateutil fails on it); else None."""
+    frequency = parts["FREQ"]
+    if "BYSETPOS" in parts and not any(p.startswith("BY") and p != "BYSETPOS" for p in parts):
+        return "BYSETPOS without another BY part to pick from"
+    numbered = [m.group(1) for m in map(_WEEKDAY.fullmatch, parts.get("BYDAY", "").split(","))
+                if m and m.group(1)]  # fmt: skip
+    if not numbered:
+        return None
+    if frequency not in ("MONTHLY", "YEARLY") or "BYWEEKNO" in parts:
+        where = "with BYWEEKNO" if frequency == "YEARLY" else f"with FREQ={frequency}"
+        return (
+            f"BYDAY={shorten(parts['BYDAY'], 30)}: a numbered weekday {where}: RFC 5545 "
+            "allows one with FREQ=MONTHLY or YEARLY only, and not with BYWEEKNO"
+        )
+    weeks = 5 if frequency == "MONTHLY" or "BYMONTH" in parts else 53
+    beyond = next((n for n in numbered if abs(int(n)) > weeks), None)
+    if beyond is not None:
+        within = "a month" if weeks == 5 else "a year"
+        return (
+            f"BYDAY={parts['BYDAY']}: week {beyond} of {within} is not 1..{weeks} or -{weeks}..-1"
+        )
     return None
 
 

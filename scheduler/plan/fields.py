@@ -12,6 +12,7 @@ import difflib
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,12 +20,16 @@ from typing import Any
 import yaml
 
 from scheduler.errors import VALUE_LIMIT, Problems, shorten
-from scheduler.plan.model import LocalText
+from scheduler.plan.model import MAX_ID_LENGTH, MAX_TEXT_LENGTH, LocalText
 
-SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
+# Patterns are matched whole (`fullmatch`): `$` would let a trailing line break through.
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9_]*")
 SNAKE_CASE_EXPECTED = "snake_case: a-z, 0-9 and _, starting with a letter"
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATE_EXPECTED = "a date YYYY-MM-DD"
+TEXT_EXPECTED = "one line of text: no line breaks, control characters or lone surrogates"
+_REFUSED_CATEGORIES = ("Cc", "Cs", "Zl", "Zp")  # controls, surrogates, line/paragraph breaks
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks
 _MISSING = object()
 
 
@@ -66,6 +71,23 @@ def _start_of(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def character_mistake(text: str) -> str | None:
+    """What makes `text` unfit for a name or other one-line text of a plan, or None.
+
+    Refused: control characters but tab (C0, DEL, C1: line breaks among them), the line and
+    paragraph separators U+2028 and U+2029, and lone surrogates (which no file can hold).
+    Other characters, format characters such as bidi marks included, are text.
+    """
+    for char in text:
+        if char != "\t" and unicodedata.category(char) in _REFUSED_CATEGORIES:
+            code = ord(char)
+            if 0xD800 <= code <= 0xDFFF:
+                return f"lone surrogate U+{code:04X}"
+            kind = "line break" if char in _LINE_BREAKS else "control character"
+            return f"{kind} U+{code:04X}"
+    return None
+
+
 def close_matches(word: Any, choices: Sequence[str]) -> list[str]:
     """The choices that look like a misspelling of `word`, best first."""
     return difflib.get_close_matches(str(word), list(choices), n=3, cutoff=0.6)
@@ -92,7 +114,7 @@ def as_date(value: Any) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and ISO_DATE.match(value):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
@@ -142,9 +164,19 @@ class Fields:
         return value
 
     def text(
-        self, key: str, required: bool = False, default: str | None = None, what: str = "a text"
+        self,
+        key: str,
+        required: bool = False,
+        default: str | None = None,
+        what: str = "a text",
+        limit: int | None = MAX_TEXT_LENGTH,
     ) -> str | None:
-        """A text field; numbers (`title: 618`) are taken as the text they are written as."""
+        """A text field; numbers (`title: 618`) are taken as the text they are written as.
+
+        The text is one line of at most `limit` characters (spaces around it left out) with
+        no control character but tab and no lone surrogate (`character_mistake`); with
+        `limit` None, neither is checked here (the caller checks the text its own way).
+        """
         value = self.raw(key, required, what)
         if value is _MISSING:
             return default
@@ -155,7 +187,23 @@ class Fields:
         if not text:
             self.add(key, value, "empty", what)
             return default
+        if limit is not None and not self.check_text(key, text, limit):
+            return default
         return text
+
+    def check_text(self, key: str | int, text: str, limit: int = MAX_TEXT_LENGTH) -> bool:
+        """Whether `text` (of field or list item `key`) is one line of at most `limit`
+        characters without control characters or lone surrogates; records it when not."""
+        if len(text) > limit:
+            self.add(
+                key, text, f"too long ({len(text):,} characters)", f"at most {limit:,} characters"
+            )
+            return False
+        mistake = character_mistake(text)
+        if mistake is not None:
+            self.add(key, text, f"holds a {mistake}", TEXT_EXPECTED)
+            return False
+        return True
 
     def ident(self, key: str, required: bool = False) -> str | None:
         """A snake_case id; a wrongly spelled one is recorded and still returned."""
@@ -166,8 +214,15 @@ class Fields:
             self.add(key, value, "not an id", SNAKE_CASE_EXPECTED)
             return None
         text = str(value)
-        if not SNAKE_CASE.match(text):
+        if not SNAKE_CASE.fullmatch(text):
             self.add(key, value, "not a valid id", SNAKE_CASE_EXPECTED)
+        elif len(text) > MAX_ID_LENGTH:
+            self.add(
+                key,
+                value,
+                f"too long ({len(text):,} characters)",
+                f"at most {MAX_ID_LENGTH} characters",
+            )
         return text
 
     def integer(
@@ -275,6 +330,7 @@ class Fields:
         inner.only(["en", "zh"])
         en, zh = inner.text("en"), inner.text("zh")
         if en is None and zh is None:
-            self.add(key, value, "no name in en or zh", expected)
+            if not (inner.has("en") or inner.has("zh")):  # else what they hold is recorded
+                self.add(key, value, "no name in en or zh", expected)
             return None
         return LocalText(en or zh or "", zh or en or "")

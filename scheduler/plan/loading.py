@@ -37,9 +37,17 @@ from scheduler.plan.model import (
 from scheduler.plan.staff import read_roles, read_staff, read_stores
 from scheduler.plan.staffing import check_staffing
 from scheduler.plan.templates import load_template, read_template
+from scheduler.plan.workbook_cells import is_workbook
+from scheduler.plan.workbook_read import located_in_workbooks, read_workbook
 from scheduler.plan.yamlfile import read_mapping
 
-__all__ = ["available_templates", "bundled_templates_dir", "load_plan", "load_template"]
+__all__ = [
+    "available_templates",
+    "bundled_templates_dir",
+    "load_plan",
+    "load_plan_data",
+    "load_template",
+]
 
 PLAN_FIELDS = (
     "name", "timezone", "start", "end", "language", "templates",
@@ -73,16 +81,42 @@ def available_templates(extra_dirs: Sequence[Path] = ()) -> dict[str, Path]:
 
 
 def load_plan(path: str | Path) -> Plan:
-    """The plan in file `path` with the templates it uses, checked.
+    """The plan in file `path` (YAML, or a workbook .xlsx) with the templates it uses, checked.
 
     Raises `BadInput` listing every mistake of the plan file and of those templates.
     """
     path = Path(path)
     problems = Problems(path)
-    data, unreadable = read_mapping(path, str(path), "a plan: name, start, end, staff, activities")
+    data, unreadable = read_plan_file(path)
     problems.extend(unreadable)
     if data is None:
         raise BadInput(problems.found)
+    try:
+        return _checked_plan(data, path, problems)
+    except BadInput as bad:
+        if not is_workbook(path):
+            raise
+        raise BadInput(located_in_workbooks(bad.problems)) from None  # Sheet!Cell (key path)
+
+
+def read_plan_file(path: Path) -> tuple[dict | None, list[InputProblem]]:
+    """The data of plan file `path` as loaded from YAML (a workbook's as its YAML twin
+    loads, FORMAT.md section 8) and the mistakes that make it unreadable (data None)."""
+    if is_workbook(path):
+        book = read_workbook(path, str(path))
+        return book.data, book.problems
+    return read_mapping(path, str(path), "a plan: name, start, end, staff, activities")
+
+
+def load_plan_data(data: dict, path: str | Path) -> Plan:
+    """The plan whose file data (as `load_plan` reads it) is `data`, checked as if it were
+    the file `path`: templates are found relative to it, messages name it."""
+    path = Path(path)
+    return _checked_plan(data, path, Problems(path))
+
+
+def _checked_plan(data: dict, path: Path, problems: Problems) -> Plan:
+    """The plan of `data` with its templates; BadInput for every mistake found."""
     plan = _plan(Fields(problems, "", data), path)
     template_problems: list[InputProblem] = []
     templates = _used_templates(plan, problems, template_problems)

@@ -20,6 +20,10 @@ MAX_DURATION = 250  # a step's duration, working days (about a working year)
 MAX_OFFSET = {"d": 365, "wd": 250}  # N of an offset ANCHOR±N UNIT or a lag step+N UNIT
 MAX_OCCURRENCES = 5_000  # activity occurrences per plan
 MAX_TASKS = 20_000  # preparation tasks per plan (occurrences times their steps)
+MAX_ID_LENGTH = 64  # characters of an id (staff, store, activity, template, step)
+MAX_TEXT_LENGTH = 200  # characters of a name, title or other one-line text
+MAX_EMAIL_LENGTH = 254  # characters of an email address (RFC 5321's path limit less <>)
+MAX_RULE_LENGTH = 1_000  # characters of a `repeat` RRULE
 KINDS = ("daily", "weekly", "monthly", "anniversary", "semiannual", "theme", "festival")
 LANGUAGES = ("en", "zh")
 

@@ -1,17 +1,31 @@
-"""The `stores`, `roles` and `staff` sections of a plan file (FORMAT.md section 4)."""
+"""The `stores`, `roles` and `staff` sections of a plan file (FORMAT.md section 4).
+
+A staff id names the person's calendar file (`calendar/<id>.ics`) and CalDAV collection, so
+it may not be the name of another output (`team`, `activities`) or a name Windows keeps for
+a device (`con`, `nul`, `com1` ...), in any case.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
-from scheduler.plan.fields import Fields, one_of
-from scheduler.plan.model import Leave, Role, StaffMember, Store
+from scheduler.plan.fields import SNAKE_CASE, Fields, one_of
+from scheduler.plan.model import MAX_EMAIL_LENGTH, MAX_ID_LENGTH, Leave, Role, StaffMember, Store
 
 STORE_FIELDS = ("id", "name")
 ROLE_FIELDS = ("id", "name")
 STAFF_FIELDS = ("id", "name", "email", "roles", "capacity", "leave", "stores")
 LEAVE_FIELDS = ("from", "to")
+# Staff ids that cannot name their calendar file and collection: the team's and the
+# activities' calendars, and the names Windows gives to devices whatever the extension.
+OUTPUT_NAMES = {"team": "the team's calendar", "activities": "the activities' calendar"}
+DEVICE_NAMES = ("con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(10)))
+RESERVED_EXPECTED = "a staff id other than team, activities and device names such as con, nul, com1"
+# local@domain, neither part empty, without spaces or what an address cannot hold unquoted
+EMAIL = re.compile(r"[^\s@<>()\[\]\\,;:\"]+@[^\s@<>()\[\]\\,;:\"]+")
+EMAIL_EXPECTED = "name@example.com"
 
 
 def read_stores(fields: Fields) -> tuple[Store, ...]:
@@ -35,7 +49,7 @@ def read_roles(fields: Fields) -> tuple[Role, ...]:
     roles = []
     for section in fields.mappings("roles", False, "a list of {id, name: {en, zh}}"):
         section.only(ROLE_FIELDS)
-        key = section.text("id", required=True, what="a role key, e.g. design")
+        key = section.text("id", required=True, what="a role key, e.g. design", limit=MAX_ID_LENGTH)
         if key is not None:
             roles.append((section.path, Role(key, section.local_text("name"))))
     check_unique(fields, [(where, role.id) for where, role in roles])
@@ -59,26 +73,49 @@ def read_staff(fields: Fields, store_ids: list[str] | None) -> tuple[StaffMember
 
 def _person(section: Fields, store_ids: list[str] | None) -> StaffMember:
     section.only(STAFF_FIELDS)
-    email = section.text("email")
-    if email is not None and ("@" not in email or " " in email):
-        section.add("email", email, "not an email address", "name@example.com")
     return StaffMember(
-        id=section.ident("id", required=True) or "",
+        id=_staff_id(section),
         name=section.text("name", required=True) or "",
         roles=_roles(section),
-        email=email,
+        email=_email(section),
         capacity=section.integer("capacity", 1, 100, default=100) or 100,
         leave=tuple(_leave(item) for item in section.mappings("leave", False, "{from, to}")),
         stores=_person_stores(section, store_ids),
     )
 
 
+def _staff_id(section: Fields) -> str:
+    """The person's id: snake_case, and able to name their calendar file."""
+    staff_id = section.ident("id", required=True) or ""
+    name = staff_id.lower()  # a snake_case id is; the names are refused in any case
+    if not SNAKE_CASE.fullmatch(staff_id):
+        pass  # recorded as no id already (upper case `Team` or `CON` among them)
+    elif name in OUTPUT_NAMES:
+        problem = f"the name of another calendar (calendar/{name}.ics is {OUTPUT_NAMES[name]})"
+        section.add("id", staff_id, problem, RESERVED_EXPECTED)
+    elif name in DEVICE_NAMES:
+        problem = "a device name on Windows (no calendar file can have it)"
+        section.add("id", staff_id, problem, RESERVED_EXPECTED)
+    return staff_id
+
+
+def _email(section: Fields) -> str | None:
+    """The person's email: one address, as a calendar's ATTENDEE can hold it."""
+    email = section.text("email", limit=MAX_EMAIL_LENGTH, what=EMAIL_EXPECTED)
+    if email is not None and not EMAIL.fullmatch(email):
+        section.add("email", email, "not an email address", EMAIL_EXPECTED)
+        return None
+    return email
+
+
 def _roles(section: Fields) -> tuple[str, ...]:
     roles = []
     expected = "a non-empty list of role keys, e.g. [operations, design]"
+    inner = Fields(section.problems, section.at("roles"), {})
     for index, role in enumerate(section.items("roles", True, expected)):
         if isinstance(role, str) and role.strip():
-            roles.append(role.strip())
+            if inner.check_text(index, role.strip(), MAX_ID_LENGTH):
+                roles.append(role.strip())
         else:
             section.add(f"roles[{index}]", role, "not a role key", "a role key, e.g. design")
     if section.data.get("roles") == []:

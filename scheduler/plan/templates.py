@@ -19,6 +19,7 @@ from scheduler.plan.fields import Fields, join_path, one_of, written
 from scheduler.plan.model import (
     KINDS,
     MAX_DURATION,
+    MAX_ID_LENGTH,
     MAX_LIVE_DAYS,
     MAX_OFFSET,
     After,
@@ -32,10 +33,10 @@ from scheduler.plan.yamlfile import read_mapping
 TEMPLATE_FIELDS = ("id", "name", "kind", "live_days", "steps")
 STEP_FIELDS = ("id", "name", "role", "duration", "load", "after", "earliest", "due", "strict")
 
-OFFSET = re.compile(r"^(start|end)(?:([+-])(\d+)(d|wd))?$")
+OFFSET = re.compile(r"(start|end)(?:([+-])([0-9]+)(d|wd))?")
 OFFSET_EXPECTED = "ANCHOR[+|-]N UNIT without spaces: start or end, d or wd, e.g. start-30d"
 LIMIT_EXPECTED = f"N at most {MAX_OFFSET['d']} for d, {MAX_OFFSET['wd']} for wd"
-LAG = re.compile(r"^([a-z][a-z0-9_]*)(?:\+(\d+)(d|wd))?$")
+LAG = re.compile(r"([a-z][a-z0-9_]*)(?:\+([0-9]+)(d|wd))?")
 LAG_EXPECTED = "a step id, or step+N UNIT with N >= 0 and UNIT d or wd, e.g. photos+2wd"
 _NO_NAME = LocalText("", "")  # stands in for a missing name; such a template is never returned
 
@@ -61,7 +62,7 @@ def read_template(path: Path, found: list[InputProblem]) -> Template | None:
 
 def parse_offset(text: str) -> Offset | None:
     """The offset `start-30d`, `end+2wd`, `start` ... as data; None if it is not one."""
-    match = OFFSET.match(text)
+    match = OFFSET.fullmatch(text)
     if not match:
         return None
     anchor, sign, number, unit = match.groups()
@@ -71,7 +72,7 @@ def parse_offset(text: str) -> Offset | None:
 
 def parse_after(text: str) -> After | None:
     """The predecessor `photos`, `photos+2wd`, `stock+10d` ... as data; None if not one."""
-    match = LAG.match(text)
+    match = LAG.fullmatch(text)
     if not match:
         return None
     step, number, unit = match.groups()
@@ -113,7 +114,8 @@ def _step(fields: Fields) -> Step:
     return Step(
         id=fields.ident("id", required=True) or "",
         name=fields.local_text("name", required=True) or _NO_NAME,
-        role=fields.text("role", required=True, what="a role key, e.g. design") or "",
+        role=fields.text("role", required=True, what="a role key, e.g. design", limit=MAX_ID_LENGTH)
+        or "",
         duration=fields.integer("duration", 1, MAX_DURATION, required=True, unit="working days")
         or 1,
         load=fields.integer("load", 1, 100, default=100) or 100,

@@ -6,12 +6,16 @@ validator can report it as a bad date instead of the loader crashing, and a key 
 twice in one mapping is a mistake (plain YAML silently keeps the last one).
 
 Hostile files are mistakes too, never a crash: a file above `MAX_FILE_BYTES`, lists and
-mappings nested deeper than `MAX_DEPTH`, and characters YAML does not allow (a NUL byte)
-are each reported with their line.
+mappings nested deeper than `MAX_DEPTH`, more than `MAX_NODES` values (an alias counted as
+a copy of what it names, so that a "billion laughs" file of aliases of aliases stops after
+a few lines), an alias inside what it names (a list that holds itself), and characters YAML
+does not allow (a NUL byte) are each reported with their line. Composing stops at the first
+of these, so time and memory stay those of a file of `MAX_NODES` values.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +24,79 @@ import yaml
 from scheduler.errors import InputProblem
 from scheduler.plan.fields import written
 
-MAX_FILE_BYTES = 10 * 1024 * 1024  # a plan or template file; a year's plan is ~20 kB
+# A plan or template file: a year's plan is ~20 kB, and PyYAML reads about 1 MB in 2 s.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64  # levels of nested lists and mappings; a plan needs about five
+MAX_NODES = 100_000  # nodes, aliases expanded: a year's plan has ~300, 5,000 one-offs ~50,000
+NODES_EXPECTED = (
+    f"a file of at most {MAX_NODES:,} values, lists and mappings, an alias counting as a copy "
+    "of what it names"
+)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _TooDeep(yaml.MarkedYAMLError):
     """Lists and mappings nested deeper than MAX_DEPTH."""
 
 
+class _TooBig(yaml.MarkedYAMLError):
+    """More than MAX_NODES nodes, with every alias counted as a copy of its anchor's node."""
+
+
+class _Recursive(yaml.MarkedYAMLError):
+    """An alias inside the node its anchor names: a structure that holds itself."""
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader that keeps impossible dates as text, records duplicate keys and refuses
-    nesting deeper than MAX_DEPTH (PyYAML's composer recurses once per level)."""
+    nesting deeper than MAX_DEPTH (PyYAML's composer recurses once per level), more than
+    MAX_NODES nodes with aliases expanded, and recursive aliases."""
 
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []  # (line, key)
         self.depth = 0
+        self.nodes = 0  # nodes composed so far, an alias counting as its anchor's node
+        self.sizes: dict[int, int] = {}  # id of a finished anchored node -> its nodes
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        """One node, as PyYAML composes it, within MAX_DEPTH levels."""
+        """One node, as PyYAML composes it, within MAX_DEPTH levels and MAX_NODES nodes."""
         self.depth += 1
         try:
+            event = self.peek_event()
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise _TooDeep(problem=f"nested more than {MAX_DEPTH} levels", problem_mark=mark)
-            return super().compose_node(parent, index)  # type: ignore[misc]
+                problem = f"nested more than {MAX_DEPTH} levels"
+                raise _TooDeep(problem=problem, problem_mark=event.start_mark)
+            before = self.nodes
+            node = super().compose_node(parent, index)  # type: ignore[misc]
+            if isinstance(event, yaml.AliasEvent):
+                if id(node) not in self.sizes:  # its anchor's node is still being composed
+                    problem = f"alias *{event.anchor} inside what it names"
+                    raise _Recursive(problem=problem, problem_mark=event.start_mark)
+                self._count(self.sizes[id(node)], event.start_mark)
+            else:
+                self._count(1, event.start_mark)
+                if event.anchor is not None:
+                    self.sizes[id(node)] = self.nodes - before
+            return node
         finally:
             self.depth -= 1
+
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        """The text of a scalar; surrogate pairs escaped in double quotes (`"\\ud83d\\udc69"`,
+        as JSON writes characters beyond U+FFFF) are the character they encode."""
+        value = super().construct_scalar(node)
+        if node.style == '"' and isinstance(value, str) and _SURROGATE.search(value):
+            value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        return value
+
+    def _count(self, nodes: int, mark: yaml.Mark) -> None:
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            problem = f"more than {MAX_NODES:,} values with aliases expanded"
+            raise _TooBig(problem=problem, problem_mark=mark)
 
 
 def _timestamp(loader: _Loader, node: yaml.Node) -> Any:
@@ -83,7 +133,7 @@ def read_yaml(path: Path, label: str) -> tuple[Any, list[InputProblem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            megabytes = f"{size / 1024 / 1024:.0f} MB"
+            megabytes = f"{size / 1024 / 1024:.1f} MB"
             expected = f"a file of at most {MAX_FILE_BYTES // 1024 // 1024} MB"
             return None, [InputProblem(label, "", megabytes, "file too large", expected)]
         text = path.read_text(encoding="utf-8-sig")
@@ -122,9 +172,15 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[InputProblem]]:
     try:
         data = loader.get_single_data()
     except _TooDeep as error:
-        where = f"line {error.problem_mark.line + 1}" if error.problem_mark else ""
         expected = f"at most {MAX_DEPTH} levels of lists and mappings"
-        return None, [InputProblem(label, where, None, "nested too deeply", expected)]
+        return None, [InputProblem(label, _line(error), None, "nested too deeply", expected)]
+    except _TooBig as error:
+        problem = f"too many values (more than {MAX_NODES:,}, aliases expanded)"
+        return None, [InputProblem(label, _line(error), None, problem, NODES_EXPECTED)]
+    except _Recursive as error:
+        expected = "an alias after the end of the list or mapping its anchor names"
+        problem = f"recursive alias ({error.problem})"
+        return None, [InputProblem(label, _line(error), None, problem, expected)]
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(label, error)]
     except yaml.YAMLError as error:
@@ -139,6 +195,11 @@ def parse_yaml(text: str, label: str) -> tuple[Any, list[InputProblem]]:
         for line, key in loader.duplicates
     ]
     return data, problems
+
+
+def _line(error: yaml.MarkedYAMLError) -> str:
+    """`line N` of the mark where composing stopped ('' without one)."""
+    return f"line {error.problem_mark.line + 1}" if error.problem_mark else ""
 
 
 def _character_problem(label: str, text: str, error: yaml.reader.ReaderError) -> InputProblem:

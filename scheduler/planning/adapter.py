@@ -19,7 +19,7 @@ from scheduler.expansion.expand import Occurrence, calendar_span, occurrences, t
 from scheduler.plan.model import Leave, Plan, StaffMember
 from scheduler.planning.baseline import Baseline, Split, split_tasks
 from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
-from scheduler.workdays.calendar import WorkCalendar, provisional_years
+from scheduler.workdays.calendar import WorkCalendar, provisional_warning
 
 
 @dataclass
@@ -201,12 +201,9 @@ def _warn_provisional(plan: Plan, graph: nx.DiGraph, warnings: list[str]) -> Non
         for key in ("earliest", "due"):
             if node[key]:
                 years.add(node[key].year)
-    for year in provisional_years(plan.calendar.holidays, sorted(years)):
-        warnings.append(
-            f"the official {plan.calendar.holidays} holiday calendar for {year} is not published "
-            "yet: planned with the holidays library's estimate (no make-up working days); "
-            "re-plan when it is published"
-        )
+    warning = provisional_warning(plan.calendar.holidays, years)
+    if warning:
+        warnings.append(warning)
 
 
 def to_schedule(compiled: Compiled, result: Result) -> Schedule:
@@ -308,11 +305,14 @@ def describe_term(compiled: Compiled, term: str) -> str:
     inner = inner.rstrip("]")
     graph, plan = compiled.graph, compiled.plan
     if kind == "release":
-        return f"{inner} may not start before its earliest date {graph.nodes[inner]['earliest']}"
+        return (
+            f"{_task_label(graph, inner)} may not start before its earliest date "
+            f"{graph.nodes[inner]['earliest']}"
+        )
     if kind == "deadline":
         node = graph.nodes[inner]
         return (
-            f"{inner} is strict: it must finish by {node['due']}; "
+            f"{_task_label(graph, inner)} is strict: it must finish by {node['due']}; "
             f"it needs {node['duration']} working day(s) of {_who_can(compiled, inner)}"
         )
     if kind == "unavailable":
@@ -326,8 +326,14 @@ def describe_term(compiled: Compiled, term: str) -> str:
         pred, _, succ = inner.partition("->")
         data = graph.edges[pred, succ]
         lag = f" plus {data['lag']}{data['unit']}" if data["lag"] else ""
-        return f"{succ} starts after {pred} ends{lag}"
+        return f"{_task_label(graph, succ)} starts after {_task_label(graph, pred)} ends{lag}"
     return term
+
+
+def _task_label(graph: nx.DiGraph, task_id: str) -> str:
+    """A task as messages name it: its name, then its id."""
+    name = graph.nodes[task_id].get("name")
+    return f"{name} ({task_id})" if name and name != task_id else task_id
 
 
 def _who_can(compiled: Compiled, task_id: str) -> str:

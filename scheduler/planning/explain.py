@@ -1,100 +1,158 @@
-"""Why a task is late, in the plan's words: its own dates, or the people who could do it."""
+"""Why tasks are late, in the plan's words, read from the solved schedule.
+
+For each late task its critical chain (`chains.critical_chain`): the predecessors it waited
+for, with their end dates and the holidays between, down to what held the first of them:
+its own earliest date, or the people who could do it and what occupied them then (their
+tasks by name, their leave, holidays). A person with nothing in that window is never named.
+An activity whose preparation ends after its live window is over is a finding of its own.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
-from scheduler.core.windows import earliest_starts
 from scheduler.planning.adapter import Compiled
-from scheduler.schedule import ExplanationItem, Schedule, ScheduledTask
+from scheduler.planning.chains import AFTER, DATE, FIXED, PEOPLE, TODAY, Link, critical_chain
+from scheduler.schedule import ActivityWindow, ExplanationItem, Schedule, ScheduledTask
+
+SHOWN_TASKS = 3  # tasks named per busy person; more are counted
 
 
 def explain_lateness(compiled: Compiled, schedule: Schedule) -> list[ExplanationItem]:
-    """One item per late task: the chain of dates that makes it late, or who is busy."""
+    """The activities that cannot be prepared before their live window ends, then one item
+    per late task: the chain of dates and people that makes it late."""
     if not schedule.late_tasks:
         return []
-    est = earliest_starts(compiled.problem)
-    by_id = {t.id: t for t in schedule.tasks}
-    items = []
+    items = [
+        ExplanationItem(f"unprepared[{activity.id}]", _unprepared(activity, ready))
+        for activity, ready in unprepared_activities(schedule)
+    ]
     for task in schedule.late_tasks:
+        text = f"{label(task)} ends {task.end}, {task.late_days} day(s) after its due {task.due}"
         if task.id in compiled.split.finished:
-            items.append(
-                ExplanationItem(
-                    f"late[{task.id}]",
-                    f"{task.id} ended {task.end}, {task.late_days} day(s) after its due "
-                    f"{task.due}, before the re-planning day: it is done as it was",
-                )
-            )
-            continue
-        i = compiled.task_ids.index(task.id)
-        node = compiled.graph.nodes[task.id]
-        first_possible_end = compiled.calendar.day(est[i] + node["duration"] - 1)
-        if first_possible_end > task.due:
-            text = (
-                f"{task.id} ends {task.end}, {task.late_days} day(s) after its due {task.due}: "
-                f"even with everybody free it cannot end before {first_possible_end} "
-                f"({_binding_reason(compiled, task.id, est)})"
-            )
+            text += ", before the re-planning day: it is done as it was"
         else:
-            text = (
-                f"{task.id} ends {task.end}, {task.late_days} day(s) after its due {task.due}: "
-                f"it could end by {first_possible_end}, but "
-                + "; ".join(_busy(compiled, task, by_id, compiled.calendar.day(est[i])))
-            )
+            chain = critical_chain(compiled, schedule, task.id)
+            text += ": " + _chain_text(compiled, schedule, chain)
         items.append(ExplanationItem(f"late[{task.id}]", text))
     return items
 
 
-def _binding_reason(compiled: Compiled, task_id: str, est: list[int]) -> str:
-    """What sets the task's earliest start: its own earliest date or a predecessor."""
-    i = compiled.task_ids.index(task_id)
-    start = compiled.calendar.day(est[i])
-    for pred in compiled.graph.predecessors(task_id):
-        if pred in compiled.split.finished:
-            pred_end = compiled.split.finished[pred].end
-        elif pred in compiled.split.under_way:
-            continue  # a task under way fixes no successor's earliest start by itself
-        else:
-            j = compiled.task_ids.index(pred)
-            pred_end = compiled.calendar.day(est[j] + compiled.problem.tasks[j].duration - 1)
-        data = compiled.graph.edges[pred, task_id]
-        lag = f" + {data['lag']}{data['unit']}" if data["lag"] else ""
-        follows = compiled.calendar.workday(pred_end, 1) if not data["lag"] else None
-        if follows is None or follows == start:
-            return f"it starts {start} at the earliest, after {pred} (earliest end {pred_end}){lag}"
-    earliest = compiled.graph.nodes[task_id]["earliest"]
-    if earliest is None:  # held by the re-planning day: nothing new starts before it
-        return f"it may not start before {start}, the re-planning day"
-    return f"it may not start before its earliest date {earliest}"
+def unprepared_activities(schedule: Schedule) -> list[tuple[ActivityWindow, date]]:
+    """Each activity whose preparation (its tasks due by its first live day) ends after its
+    live window is over, with the day that preparation ends."""
+    starts = {a.id: a.start for a in schedule.activities}
+    ready: dict[str, date] = {}
+    for task in schedule.tasks:
+        if task.due is not None and task.due <= starts.get(task.activity, date.min):
+            ready[task.activity] = max(ready.get(task.activity, task.end), task.end)
+    return [(a, ready[a.id]) for a in schedule.activities if a.id in ready and ready[a.id] > a.end]
 
 
-def _busy(
-    compiled: Compiled, task: ScheduledTask, by_id: dict[str, ScheduledTask], window_start: date
-) -> list[str]:
-    """For each person who could do the task: leave and other work from its earliest
-    possible start to its due."""
-    i = compiled.task_ids.index(task.id)
+def label(task: ScheduledTask) -> str:
+    """A task as messages name it: its name, then its id."""
+    return f"{task.name} ({task.id})" if task.name and task.name != task.id else task.id
+
+
+def span(first: date, last: date) -> str:
+    """Two dates as a range, one date when they are the same day."""
+    return str(first) if first == last else f"{first}..{last}"
+
+
+def _unprepared(activity: ActivityWindow, ready: date) -> str:
+    name = f"{activity.name} ({activity.id})" if activity.name else activity.id
+    return (
+        f"{name} cannot be prepared in time: ready {ready}, after its live window "
+        f"{span(activity.start, activity.end)} ended (leave this occurrence out, move it, or add "
+        "people)"
+    )
+
+
+def _chain_text(compiled: Compiled, schedule: Schedule, chain: list[Link]) -> str:
+    """The chain in words: what each task waited for, down to what held the first one."""
+    parts = []
+    for link, before in pairwise(chain):
+        lag = f" and {link.lag} after it" if link.lag else ""
+        gap = _holidays(compiled, before.task.end, link.task.start)
+        parts.append(
+            f"{'it' if not parts else _short(link.task)} waits for {label(before.task)}{lag}, "
+            f"which ends {before.task.end}{gap}"
+        )
+    root = chain[-1]
+    who = "it" if len(chain) == 1 else label(root.task)
+    if root.held_by == PEOPLE:
+        taken = _taken(compiled, schedule, root)
+        parts.append(f"{who} could start {root.could_start}, but {taken}")
+    elif root.held_by == DATE:
+        free = "even with everybody free, " if len(chain) == 1 or _all_after(chain) else ""
+        parts.append(f"{free}{who} may not start before its earliest date {root.could_start}")
+    elif root.held_by == TODAY:
+        parts.append(f"{who} may not start before the re-planning day {root.could_start}")
+    elif root.held_by == FIXED:
+        parts.append(f"{who} was already under way or done from {root.task.start}")
+    return "; ".join(parts)
+
+
+def _all_after(chain: list[Link]) -> bool:
+    return all(link.held_by == AFTER for link in chain[:-1])
+
+
+def _short(task: ScheduledTask) -> str:
+    return task.name or task.id
+
+
+def _taken(compiled: Compiled, schedule: Schedule, link: Link) -> str:
+    """What occupied the people who could do the task between the day it could have started
+    and the day it did: leave, other tasks and holidays. Free people are not named."""
+    task = link.task
+    first = link.could_start
+    last = compiled.calendar.day(
+        max(compiled.calendar.index(task.start) + task.working_days - 2, 0)
+    )
+    last = min(last, task.end)
+    index = compiled.task_ids.index(task.id)
     reasons = []
-    for r in compiled.problem.tasks[i].resources:
+    for r in compiled.problem.tasks[index].resources:
         person = compiled.plan.staff[r]
         leave = [
-            f"on leave {lv.start}..{lv.end}"
-            for lv in person.leave
-            if lv.start <= task.due and lv.end >= window_start
+            span(lv.start, lv.end) for lv in person.leave if lv.start <= last and lv.end >= first
         ]
         work = [
-            t.id
-            for t in by_id.values()
-            if t.assignee == person.id
-            and t.id != task.id
-            and t.start <= task.due
-            and t.end >= window_start
+            t
+            for t in schedule.tasks
+            if t.assignee == person.id and t.id != task.id and t.start <= last and t.end >= first
         ]
-        parts = list(leave)
+        parts = [f"on leave {', '.join(leave)}"] if leave else []
         if work:
-            more = ", ..." if len(work) > 3 else ""
-            parts.append(f"busy with {len(work)} other task(s) ({', '.join(work[:3])}{more})")
-        who = f"{person.name} ({person.id})"
-        what = "is " + " and ".join(parts) if parts else "has too little free time"
-        reasons.append(f"{who} {what} between {window_start} and {task.due}")
-    return reasons
+            named = ", ".join(f"{label(t)} {span(t.start, t.end)}" for t in work[:SHOWN_TASKS])
+            more = f" and {len(work) - SHOWN_TASKS} more" if len(work) > SHOWN_TASKS else ""
+            parts.append(f"busy with {named}{more}")
+        if parts:
+            reasons.append(f"{person.name} ({person.id}) is " + " and ".join(parts))
+    days_off = _holidays(compiled, first, last, inclusive=True)
+    if not reasons:
+        proven = schedule.status == "optimal"
+        return f"nobody who can do it was away or busy {span(first, last)}{days_off}: " + (
+            "starting it earlier would make other tasks later"
+            if proven
+            else "the schedule found is not proven the best (status feasible)"
+        )
+    return "; ".join(reasons) + days_off
+
+
+def _holidays(compiled: Compiled, after: date, before: date, inclusive: bool = False) -> str:
+    """The holidays and closed days between two dates, as a clause (empty when none)."""
+    if inclusive:
+        first, last = after, before
+    else:
+        first = date.fromordinal(after.toordinal() + 1)
+        last = date.fromordinal(before.toordinal() - 1)
+    if first > last:
+        return ""
+    language = compiled.plan.language
+    breaks = compiled.calendar.named_days_off(first, last, language)
+    if not breaks:
+        return ""
+    named = ", ".join(f"{span(a, b)} is {name}" for a, b, name in breaks)
+    return f" ({named}, no working day)" if len(breaks) == 1 else f" ({named}: no working days)"

@@ -12,6 +12,8 @@ working-day offset that would need working days beyond the span is `OutsideCalen
 from __future__ import annotations
 
 import bisect
+import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
@@ -24,6 +26,16 @@ from scheduler.plan.model import CalendarSettings, Offset
 @cache
 def _country(code: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(code, years=year)
+
+
+@cache
+def _named(code: str, year: int, language: str) -> holidays.HolidayBase:
+    """The holidays of `code` in `year` with their names in `language` (zh or en), where the
+    library has that language."""
+    wanted = {"zh": ("zh_CN", "zh_TW"), "en": ("en_US", "en_GB")}.get(language, ())
+    supported = holidays.country_holidays(code, years=year).supported_languages
+    chosen = next((lang for lang in wanted if lang in supported), None)
+    return holidays.country_holidays(code, years=year, language=chosen)
 
 
 def official_days_off(code: str, year: int) -> set[date]:
@@ -58,6 +70,32 @@ def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
     if last is None:
         return []
     return sorted({y for y in years if y > last})
+
+
+def provisional_warning(code: str | None, years: Iterable[int]) -> str | None:
+    """One warning naming every year among `years` whose official calendar is not
+    published yet, or None when there is none."""
+    late = provisional_years(code, years)
+    if not late:
+        return None
+    listed = ", ".join(str(y) for y in late)
+    verb = "is" if len(late) == 1 else "are"
+    return (
+        f"the official {code} holiday calendar for {listed} {verb} not published yet: planned "
+        "with the holidays library's estimate (no make-up working days); re-plan when it is "
+        "published"
+    )
+
+
+_SHIFTED_DAY = re.compile(r"调休|substitut|day off|休息日", re.IGNORECASE)
+_OBSERVED = re.compile(r"\s*[（(](补假|observed|estimated|估计)[)）]", re.IGNORECASE)
+
+
+def _main_name(names: list[str]) -> str:
+    """The name a holiday break is known by: the most frequent among its days' names, days
+    moved by 调休 and "observed" marks aside."""
+    cleaned = [_OBSERVED.sub("", n) for n in names if not _SHIFTED_DAY.search(n)] or names
+    return Counter(cleaned).most_common(1)[0][0]
 
 
 class OutsideCalendar(ValueError):
@@ -140,6 +178,40 @@ class WorkCalendar:
         if offset.unit == "wd":
             return self.workday(anchor, offset.amount)
         return anchor + timedelta(days=offset.amount)
+
+    def day_off_name(self, day: date, language: str = "en") -> str | None:
+        """Why a day that is not a working day is off, when it is more than a weekend: the
+        official holiday's name, or "closed" for the plan's `closed` days; None otherwise."""
+        if self.is_working(day):
+            return None
+        if day in self.settings.closed:
+            return "店休 (closed)" if language == "zh" else "closed (the plan's closed days)"
+        if self.settings.holidays:
+            name = _named(self.settings.holidays, day.year, language).get(day)
+            if name:
+                return name
+        return None
+
+    def named_days_off(
+        self, first: date, last: date, language: str = "en"
+    ) -> list[tuple[date, date, str]]:
+        """The holiday breaks from `first` to `last`: each run of consecutive days off that
+        holds an official holiday or a closed day, with the weekends around it, and the
+        holiday's name (the one most of its days carry, e.g. 春节 / National Day)."""
+        breaks: list[tuple[date, date, str]] = []
+        day = first
+        while day <= last:
+            if self.is_working(day):
+                day += timedelta(days=1)
+                continue
+            block = []
+            while day <= last and not self.is_working(day):
+                block.append(day)
+                day += timedelta(days=1)
+            names = [n for d in block if (n := self.day_off_name(d, language))]
+            if names:
+                breaks.append((block[0], block[-1], _main_name(names)))
+        return breaks
 
     def stretches(self, first_index: int, duration: int) -> list[tuple[date, date]]:
         """Runs of consecutive calendar days among the working days first_index.. +duration."""

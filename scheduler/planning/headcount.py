@@ -1,0 +1,86 @@
+"""How many people of a role a plan needs: the fewest with which that role makes no task late.
+
+For a role, the plan's holders give the role up (they keep their other roles) and k
+full-time people with only that role, no leave and every store take it over. The answer is
+the least k whose schedule is as little late as with the most people tried (`ceiling`):
+zero late days when the other roles keep everything on time, else the lateness the other
+roles cause on their own, which no number of this role's people removes. More people never
+make a plan later, so k is found by bisection; it is proven the least when the schedule
+with k - 1 people is proven later (status optimal, or no schedule at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from scheduler.expansion.expand import calendar_span, occurrences, task_graph
+from scheduler.plan.model import Plan, StaffMember
+from scheduler.schedule import Schedule
+from scheduler.workdays.calendar import WorkCalendar
+
+Solve = Callable[[Plan], Schedule]
+
+
+@dataclass(frozen=True)
+class RoleNeed:
+    """The fewest people of one role, and what the plan gets with them."""
+
+    role: str
+    in_plan: int  # people holding the role in the plan
+    fewest: int  # the least number of full-time people with which the role adds no lateness
+    late_days: int  # total late days with `fewest` of them (the other roles' part)
+    proven: bool  # fewest - 1 is proven to be later
+    ceiling: int  # the most people tried
+
+
+def role_need(plan: Plan, role: str, solve: Solve) -> RoleNeed:
+    """The fewest full-time people of `role` with which `plan` is as little late as with
+    the most tried (`solve` plans a changed plan)."""
+    holders = [p for p in plan.staff if role in p.roles]
+    tasks = role_task_count(plan, role)
+    ceiling = max(1, min(tasks, max(2 * len(holders), len(holders) + 3)))
+    results: dict[int, Schedule] = {}
+
+    def late(k: int) -> int | None:
+        if k not in results:
+            results[k] = solve(with_people(plan, role, k))
+        found = results[k]
+        return found.late_days if found.status in ("optimal", "feasible") else None
+
+    target = late(ceiling)
+    low, high = 0, ceiling  # late(low) is worse than target (0 people: nobody can do it)
+    while high - low > 1:
+        middle = (low + high) // 2
+        got = late(middle)
+        if got is not None and target is not None and got <= target:
+            high = middle
+        else:
+            low = middle
+    before = results.get(high - 1)
+    proven = high == 1 or (
+        before is not None and (before.status == "infeasible" or before.status == "optimal")
+    )
+    return RoleNeed(role, len(holders), high, late(high) or 0, proven, ceiling)
+
+
+def with_people(plan: Plan, role: str, count: int) -> Plan:
+    """The plan with `role` done by `count` full-time people who do nothing else, the
+    plan's holders keeping only their other roles."""
+    staff = [replace(p, roles=tuple(r for r in p.roles if r != role)) for p in plan.staff]
+    taken = {p.id for p in plan.staff}
+    extra = []
+    n = 0
+    while len(extra) < count:
+        n += 1
+        person_id = f"{role}_{n}"
+        if person_id not in taken:
+            extra.append(StaffMember(person_id, f"{plan.role_name(role)} {n}", (role,)))
+    return replace(plan, staff=tuple([p for p in staff if p.roles] + extra))
+
+
+def role_task_count(plan: Plan, role: str) -> int:
+    """How many tasks of the plan need `role`."""
+    first, last = calendar_span(plan)
+    graph = task_graph(plan, occurrences(plan), WorkCalendar(plan.calendar, first, last))
+    return sum(1 for _, node in graph.nodes(data=True) if node["role"] == role)

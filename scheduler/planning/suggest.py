@@ -1,0 +1,349 @@
+"""Fixes for a late or impossible plan, each checked by planning the changed plan.
+
+A fix is an RFC 6902 JSON Patch against the plan file's data (FORMAT.md section 6,
+`suggestions`): move a leave out of the way, add one person of a role for the weeks that
+lack one, move a one-off activity's go-live, or leave out an occurrence (`except`) or a
+one-off activity that cannot be prepared. Candidates come from the schedule's own
+findings (who was on leave when a late chain waited for them, which role was taken,
+which activities cannot be prepared); each is applied, loaded and solved exactly as
+`plan` would solve it, so its `late_days` and `status` are what planning the patched plan
+gives. Only fixes that leave fewer late days (or make an impossible plan possible) are
+kept: the best of each kind, ranked by late days left, then by the size of the change.
+At most two candidates of each kind are solved (those addressing the most late days), so
+a plan's fixes cost a bounded number of solves.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import jsonpatch
+
+from scheduler.errors import BadInput
+from scheduler.plan.loading import load_plan_data, read_plan_file
+from scheduler.plan.model import Plan
+from scheduler.planning.adapter import Compiled
+from scheduler.planning.chains import PEOPLE, critical_chain
+from scheduler.planning.explain import unprepared_activities
+from scheduler.schedule import Schedule
+
+MAX_SUGGESTIONS = 5
+TRIES_PER_KIND = 2  # candidates solved per kind: each is one more solve of the plan
+FAR = 400  # days: a leave this far before or after the plan is irrelevant to it
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A change to try: its kind, words and patch."""
+
+    kind: str  # leave, staff, move, except, drop
+    text: str
+    patch: list[dict[str, Any]]
+    size: int  # how big a change it is (days moved, people added), for ranking
+    weight: int = 0  # the late days it addresses: the most promising are tried first
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A checked fix: the patch, and the late days the patched plan really gets."""
+
+    text: str
+    patch: list[dict[str, Any]]
+    late_days: int
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The object stored under `suggestions` in schedule.json."""
+        return {
+            "text": self.text,
+            "patch": self.patch,
+            "late_days": self.late_days,
+            "status": self.status,
+        }
+
+
+Solve = Callable[[Plan], Schedule]
+
+
+def plan_data(plan: Plan) -> dict[str, Any]:
+    """The plan file's data as a patch applies to it: dates as YYYY-MM-DD text."""
+    data, _ = read_plan_file(plan.source)  # a workbook: its YAML twin's data
+    return _jsonable(data or {})
+
+
+def suggest_fixes(
+    plan: Plan, compiled: Compiled, schedule: Schedule, solve: Solve
+) -> list[Suggestion]:
+    """The checked fixes of a schedule with late tasks or none at all (`solve` plans a
+    changed plan as the command being run would)."""
+    data = plan_data(plan)
+    current = schedule.late_days if schedule.status in ("optimal", "feasible") else None
+    candidates = _candidates(plan, compiled, schedule, data)
+    best: dict[str, Suggestion] = {}
+    sizes: dict[str, int] = {}
+    for candidate in candidates:
+        if candidate.kind in best and best[candidate.kind].late_days == 0:
+            continue
+        checked = _check(plan, data, candidate, solve)
+        if checked is None or (current is not None and checked.late_days >= current):
+            continue
+        held = best.get(candidate.kind)
+        if held is None or (checked.late_days, candidate.size) < (held.late_days, sizes[held.text]):
+            best[candidate.kind] = checked
+            sizes[checked.text] = candidate.size
+    ranked = sorted(best.values(), key=lambda s: (s.late_days, sizes[s.text], s.text))
+    return ranked[:MAX_SUGGESTIONS]
+
+
+def _check(plan: Plan, data: dict, candidate: Candidate, solve: Solve) -> Suggestion | None:
+    """The candidate applied to the plan's data, loaded and solved (None when the patched
+    plan is not a valid plan, or has no schedule either)."""
+    patched = jsonpatch.apply_patch(data, candidate.patch)
+    try:
+        changed = load_plan_data(patched, plan.source)
+    except BadInput:
+        return None
+    result = solve(changed)
+    if result.status not in ("optimal", "feasible"):
+        return None
+    return Suggestion(candidate.text, candidate.patch, result.late_days, result.status)
+
+
+def _candidates(plan: Plan, compiled: Compiled, schedule: Schedule, data: dict) -> list[Candidate]:
+    """The changes worth trying, from what held the late tasks, in a fixed order."""
+    found: list[Candidate] = []
+    if schedule.status in ("optimal", "feasible"):
+        roots = [(t, critical_chain(compiled, schedule, t.id)[-1]) for t in schedule.late_tasks]
+        waits = [(t, root) for t, root in roots if root.held_by == PEOPLE]
+        found += _leave_moves(plan, data, waits)
+        found += _extra_people(plan, data, [root for _, root in waits])
+        unprepared = [a for a, _ in unprepared_activities(schedule)]
+        found += _occurrence_changes(compiled, data, unprepared, schedule)
+    else:
+        found += _conflict_fixes(plan, compiled, data, schedule)
+    unique: dict[str, Candidate] = {}
+    for candidate in found:
+        unique.setdefault(candidate.text, candidate)
+    kinds = list(dict.fromkeys(c.kind for c in unique.values()))
+    tried = []
+    for kind in kinds:
+        same = [c for c in unique.values() if c.kind == kind]
+        tried += sorted(same, key=lambda c: (-c.weight, c.size, c.text))[:TRIES_PER_KIND]
+    return tried
+
+
+def _leave_moves(plan: Plan, data: dict, waits: list) -> list[Candidate]:
+    """For each leave that a waiting chain ran into: move it to after the last due date of
+    the late tasks it held up, or shorten it to start then."""
+    held: dict[tuple[int, int], date] = {}
+    weight: Counter[tuple[int, int]] = Counter()
+    for late, root in waits:
+        for r, person in enumerate(plan.staff):
+            if root.task.role not in person.roles:
+                continue
+            for k, leave in enumerate(_raw_leave(data, r)):
+                first, last = _date(leave.get("from")), _date(leave.get("to"))
+                if first is None or last is None:
+                    continue
+                if first <= root.task.end and last >= root.could_start and late.due:
+                    held[(r, k)] = max(held.get((r, k), late.due), late.due)
+                    weight[(r, k)] += late.late_days
+    moves = []
+    for (r, k), until in sorted(held.items()):
+        leave = _raw_leave(data, r)[k]
+        first, last = _date(leave["from"]), _date(leave["to"])
+        new_first = until + timedelta(days=1)
+        person = plan.staff[r]
+        who = f"{person.name} ({person.id})"
+        for new_last, zh, en in [
+            (new_first + (last - first), "改到", "move"),
+            (last, "缩短为", "shorten"),
+        ]:
+            if new_last < new_first:
+                continue
+            moves.append(
+                Candidate(
+                    "leave",
+                    f"{who} 的休假 {first}..{last} {zh} {new_first}..{new_last} / {en} "
+                    f"{person.id}'s leave {first}..{last} to {new_first}..{new_last}",
+                    [
+                        {
+                            "op": "replace",
+                            "path": f"/staff/{r}/leave/{k}/from",
+                            "value": str(new_first),
+                        },
+                        {
+                            "op": "replace",
+                            "path": f"/staff/{r}/leave/{k}/to",
+                            "value": str(new_last),
+                        },
+                    ],
+                    (new_first - first).days + abs((new_last - last).days),
+                    weight[(r, k)],
+                )
+            )
+    return moves
+
+
+def _extra_people(plan: Plan, data: dict, waits: list) -> list[Candidate]:
+    """One more person of the role the waiting tasks needed most, for the weeks they waited."""
+    if not waits:
+        return []
+    roles = Counter(w.task.role for w in waits)
+    role = sorted(roles, key=lambda r: (-roles[r], r))[0]
+    chosen = [w for w in waits if w.task.role == role]
+    first = min(w.could_start for w in chosen)
+    last = max(w.task.end for w in chosen)
+    return _extra_people_for(plan, role, first, last)
+
+
+def _extra_people_for(plan: Plan, role: str, first: date, last: date) -> list[Candidate]:
+    """A new staff member with `role`, on leave but from `first` to `last`."""
+    taken = {p.id for p in plan.staff}
+    person_id = next(f"extra_{role}_{n}" for n in range(1, 100) if f"extra_{role}_{n}" not in taken)
+    role_name = plan.role_name(role)
+    person: dict[str, Any] = {
+        "id": person_id,
+        "name": f"{role_name} +1",
+        "roles": [role],
+        "leave": [
+            {"from": str(plan.start - timedelta(days=FAR)), "to": str(first - timedelta(days=1))},
+            {"from": str(last + timedelta(days=1)), "to": str(plan.end + timedelta(days=FAR))},
+        ],
+    }
+    return [
+        Candidate(
+            "staff",
+            f"{first}..{last} 增加一名{role_name} ({person_id}) / one more {role} person "
+            f"({person_id}) from {first} to {last}",
+            [{"op": "add", "path": "/staff/-", "value": person}],
+            (last - first).days + 1,
+        )
+    ]
+
+
+def _occurrence_changes(
+    compiled: Compiled, data: dict, unprepared: list, schedule: Schedule
+) -> list[Candidate]:
+    """For each activity that cannot be prepared: leave it out, or move a one-off later."""
+    changes = []
+    for activity in unprepared:
+        index = next((o.spec.index for o in compiled.occurrences if o.id == activity.id), None)
+        if index is None or not isinstance(data.get("activities"), list):
+            continue
+        raw = data["activities"][index]
+        ready = max(
+            t.end for t in schedule.tasks if t.activity == activity.id and t.due is not None
+        )
+        late = sum(t.late_days for t in schedule.tasks if t.activity == activity.id)
+        if raw.get("repeat") or raw.get("festival"):
+            dates = [*(raw.get("except") or []), str(activity.start)]
+            op = "replace" if "except" in raw else "add"
+            changes.append(
+                Candidate(
+                    "except",
+                    f"不做 {activity.name} {activity.start} 这一期 / leave out {activity.id} "
+                    f"(except: {activity.start})",
+                    [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
+                    1,
+                    late,
+                )
+            )
+            continue
+        shift = (ready - activity.start).days + 1
+        new_start = activity.start + timedelta(days=shift)
+        changes.append(
+            Candidate(
+                "move",
+                f"{activity.name} ({activity.id}) 上线改到 {new_start} / move {activity.id}'s "
+                f"go-live from {activity.start} to {new_start}",
+                [{"op": "replace", "path": f"/activities/{index}/start", "value": str(new_start)}],
+                shift,
+                late,
+            )
+        )
+        changes.append(
+            Candidate(
+                "drop",
+                f"不做 {activity.name} ({activity.id}) / leave out {activity.id}",
+                [{"op": "remove", "path": f"/activities/{index}"}],
+                len(compiled.occurrences),
+                late,
+            )
+        )
+    return changes
+
+
+def _conflict_fixes(
+    plan: Plan, compiled: Compiled, data: dict, schedule: Schedule
+) -> list[Candidate]:
+    """For an impossible plan: cancel each leave of the minimal conflict."""
+    fixes = []
+    for term in (item.term for item in schedule.explanation):
+        kind, _, inner = term.partition("[")
+        inner = inner.rstrip("]")
+        if kind == "unavailable":
+            person_id, _, k = inner.partition("#")
+            r = next(i for i, p in enumerate(plan.staff) if p.id == person_id)
+            block = compiled.leave_blocks[person_id][int(k)]
+            raw = _raw_leave(data, r)
+            indices = [
+                j
+                for j, lv in enumerate(raw)
+                if any(
+                    _date(lv.get("from")) == b.start and _date(lv.get("to")) == b.end for b in block
+                )
+            ]
+            if not indices:
+                continue
+            spans = ", ".join(f"{b.start}..{b.end}" for b in block)
+            person = plan.staff[r]
+            fixes.append(
+                Candidate(
+                    "leave",
+                    f"{person.name} ({person.id}) 取消休假 {spans} / cancel {person.id}'s leave "
+                    f"{spans}",
+                    [
+                        {"op": "remove", "path": f"/staff/{r}/leave/{j}"}
+                        for j in sorted(indices, reverse=True)
+                    ],
+                    sum((b.end - b.start).days + 1 for b in block),
+                )
+            )
+        elif kind == "deadline":
+            node = compiled.graph.nodes[inner]
+            first, last = node["earliest"] or plan.start, node["due"]
+            fixes += _extra_people_for(plan, node["role"], first, last)
+    return fixes
+
+
+def _raw_leave(data: dict, r: int) -> list[dict]:
+    staff = data.get("staff") or []
+    if r >= len(staff) or not isinstance(staff[r], dict):
+        return []
+    return [lv for lv in staff[r].get("leave") or [] if isinstance(lv, dict)]
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _jsonable(value: Any) -> Any:
+    """A deep copy with dates written YYYY-MM-DD."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return copy.copy(value)

@@ -1,0 +1,289 @@
+"""Why tasks are late and what would fix it (issue 13 items 1-4), read from the solved
+schedule.
+
+Each plan is planned into a folder (its schedule.json checked by tests/rules.py) and then
+explained. The explanation's claims are checked against the schedule and the plan file,
+not against the engine's own chain: every "waits for X, which ends E" names a real
+predecessor that ends on E, after which the task starts on the first working day allowed;
+every person named as the reason had leave or another task between the day the chain's
+first task could have started and its end (nobody with nothing in the window is blamed);
+the holiday between two links is named. Every suggested fix is applied with the jsonpatch
+library to the plan's YAML data and planned by the CLI: it gets exactly the late days it
+claims, fewer than before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import jsonpatch
+import pytest
+import rules
+import yaml
+from conftest import invoke_cli, require_conformance
+
+WEEKLY_STAFF = """
+staff:
+  - {id: wang_fang, name: 王芳, roles: [operations]}
+  - {id: zhao_lei, name: 赵磊, roles: [promotion, operations]}
+  - id: li_na
+    name: 李娜
+    roles: [design]
+    leave: LEAVE
+  - {id: chen_jing, name: 陈静, roles: [customer_service], capacity: 50}
+"""
+
+DESIGNER_AWAY = (
+    """
+name: 小山茶铺 设计师休假
+timezone: Asia/Shanghai
+start: 2026-03-01
+end: 2026-03-14
+language: zh
+calendar: {workdays: [mon, tue, wed, thu, fri], holidays: CN}
+"""
+    + WEEKLY_STAFF.replace("LEAVE", "[{from: 2026-03-02, to: 2026-03-09}]")
+    + """
+activities:
+  - {template: weekly_promo, repeat: "FREQ=WEEKLY;BYDAY=FR"}
+"""
+)
+
+SPRING_FESTIVAL = (
+    """
+name: 春节前后
+timezone: Asia/Shanghai
+start: 2026-02-20
+end: 2026-02-28
+language: LANGUAGE
+calendar: {workdays: [mon, tue, wed, thu, fri], holidays: CN}
+"""
+    + WEEKLY_STAFF.replace(
+        "LEAVE", "[{from: 2026-02-14, to: 2026-02-14}, {from: 2026-02-24, to: 2026-02-24}]"
+    )
+    + """
+activities:
+  - {id: wk, template: weekly_promo, start: 2026-02-27}
+"""
+)
+
+DATE = r"\d{4}-\d\d-\d\d"
+
+
+def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
+    """Plan `text` into a folder, check the schedule by the rules, then explain it."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke_cli(["plan", plan, "--out", out])
+    assert result.exit_code == 4, result.output
+    schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert rules.check_schedule(plan, schedule) == []
+    before = sorted(p.name for p in tmp_path.iterdir())
+    explained = invoke_cli(["explain", plan])
+    assert explained.exit_code == 4, explained.output
+    assert "Traceback" not in explained.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "explain wrote something"
+    return plan, schedule, explained.output
+
+
+def _reasons(schedule: dict) -> dict[str, str]:
+    return {item["term"]: item["text"] for item in schedule.get("explanation", [])}
+
+
+def _leave(plan: Path) -> dict[str, list[tuple[date, date]]]:
+    data = yaml.safe_load(plan.read_text(encoding="utf-8"))
+    return {
+        p["id"]: [(rules.as_date(lv["from"]), rules.as_date(lv["to"])) for lv in p.get("leave", [])]
+        for p in data["staff"]
+    }
+
+
+def _check_claims(plan: Path, schedule: dict) -> int:
+    """Every claim of every late task's explanation, against the schedule and the plan.
+    Returns how many claims were checked."""
+    tasks = {t["id"]: t for t in schedule["tasks"]}
+    calendar = rules.load_plan(plan).calendar
+    leave = _leave(plan)
+    checked = 0
+    for term, text in _reasons(schedule).items():
+        if not term.startswith("late["):
+            continue
+        task = tasks[term[5:-1]]
+        parts = text.split(": ", 1)[1].split("; ")
+        current = task
+        for part in parts:
+            after_it = r"(?: and \S+ after it)?"
+            waits = re.match(
+                rf"(?:it|.+?) waits for .+? \(([^()]+)\){after_it}, which ends ({DATE})", part
+            )
+            if waits:
+                pred = tasks[waits.group(1)]
+                assert pred["id"] in current["after"], (term, part)
+                assert pred["end"] == waits.group(2), (term, part)
+                first_allowed = rules.as_date(pred["end"]) + timedelta(days=1)
+                while not calendar.is_working(first_allowed):
+                    first_allowed += timedelta(days=1)
+                if " after it" not in part:
+                    assert rules.as_date(current["start"]) == first_allowed, (term, part)
+                current = pred
+                checked += 1
+                continue
+            could = re.match(rf"(?:it|.+ \(([^()]+)\)) could start ({DATE}), but (.*)$", part)
+            if could:
+                root = tasks[could.group(1)] if could.group(1) else task
+                assert root["id"] == current["id"], (term, part)
+                first, last = rules.as_date(could.group(2)), rules.as_date(root["end"])
+                assert first < rules.as_date(root["start"]), (term, part)
+                blamed = re.findall(r"\(([a-z][a-z0-9_]*)\) is ", could.group(3))
+                assert blamed, (term, part)
+                for person in blamed:
+                    away = any(a <= last and b >= first for a, b in leave.get(person, []))
+                    busy = any(
+                        t["assignee"] == person
+                        and t["id"] != root["id"]
+                        and rules.as_date(t["start"]) <= last
+                        and rules.as_date(t["end"]) >= first
+                        for t in schedule["tasks"]
+                    )
+                    assert away or busy, (
+                        f"{person} is blamed with nothing in {first}..{last}: {text}"
+                    )
+                    checked += 1
+    return checked
+
+
+def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(tmp_path):
+    plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+    reasons = _reasons(schedule)
+    cs_ready = reasons["late[weekly_promo@2026-03-06/cs_ready]"]
+    assert "weekly_promo@2026-03-06/listing" in cs_ready
+    assert "weekly_promo@2026-03-06/design" in cs_ready
+    assert "李娜 (li_na) is on leave 2026-03-02..2026-03-09" in cs_ready
+    assert "chen_jing" not in cs_ready  # she had nothing to do that week
+    assert _check_claims(plan, schedule) >= 4
+    assert cs_ready in output
+
+
+def test_a_promotion_that_cannot_be_prepared_before_it_ends_is_its_own_finding(tmp_path):
+    _plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+    text = _reasons(schedule)["unprepared[weekly_promo@2026-03-06]"]
+    ready = max(
+        t["end"]
+        for t in schedule["tasks"]
+        if t["activity"] == "weekly_promo@2026-03-06" and t["due"] <= "2026-03-06"
+    )
+    assert ready > "2026-03-08"
+    assert f"ready {ready}, after its live window 2026-03-06..2026-03-08 ended" in text
+    assert "Cannot be prepared in time:" in output
+    # The next Friday's sale is ready in time: no finding for it.
+    assert "unprepared[weekly_promo@2026-03-13]" not in _reasons(schedule)
+
+
+@pytest.mark.parametrize(
+    ("language", "holiday"), [("zh", "春节"), ("en", "Chinese New Year (Spring Festival)")]
+)
+def test_the_holiday_between_two_steps_is_named(tmp_path, language, holiday):
+    plan, schedule, _ = _planned(tmp_path, SPRING_FESTIVAL.replace("LANGUAGE", language))
+    design = _reasons(schedule)["late[wk/design]"]
+    assert "(li_na) is on leave 2026-02-14, 2026-02-24" in design
+    assert f"2026-02-15..2026-02-23 is {holiday}" in design
+    assert _check_claims(plan, schedule) >= 3
+
+
+def test_explain_of_a_plan_on_time_says_so_and_exits_0(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(DESIGNER_AWAY.replace("2026-03-09", "2026-03-02").replace(
+        "2026-03-02..", "2026-02-02.."
+    ).replace("{from: 2026-03-02, to: 2026-03-02}", "{from: 2026-05-04, to: 2026-05-05}"),
+        encoding="utf-8")  # fmt: skip
+    result = invoke_cli(["explain", plan])
+    assert result.exit_code == 0, result.output
+    assert "every task is on time" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_explain_of_a_bad_plan_is_exit_2_with_the_field(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(DESIGNER_AWAY.replace("capacity: 50", "capacity: 500"), encoding="utf-8")
+    result = invoke_cli(["explain", plan])
+    assert result.exit_code == 2
+    assert "staff[3].capacity" in result.output
+
+
+# --------------------------------------------------------------------------- checked fixes
+
+
+def _yaml_data(plan: Path) -> dict:
+    """The plan file's data as FORMAT.md section 6 says a patch applies to it: dates as
+    YYYY-MM-DD text."""
+
+    def text_dates(value):
+        if isinstance(value, dict):
+            return {k: text_dates(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [text_dates(v) for v in value]
+        return value.isoformat() if isinstance(value, date) else value
+
+    return text_dates(yaml.safe_load(plan.read_text(encoding="utf-8")))
+
+
+def _replanned(tmp_path: Path, plan: Path, patch: list, n: int) -> tuple[int, dict, Path]:
+    """Apply `patch` with the jsonpatch library, write the YAML and plan it with the CLI."""
+    data = jsonpatch.apply_patch(_yaml_data(plan), patch)
+    patched = plan.with_name(f"patched{n}.yaml")
+    patched.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / f"out{n}"
+    result = invoke_cli(["plan", patched, "--out", out, "--no-suggest"])
+    assert result.exit_code in (0, 4), result.output
+    schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert rules.check_schedule(patched, schedule) == []
+    return result.exit_code, schedule, patched
+
+
+def _late_days(schedule: dict) -> int:
+    return sum(t["late_days"] for t in schedule["tasks"])
+
+
+def test_every_suggested_fix_gets_the_late_days_it_claims(tmp_path):
+    plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+    before = _late_days(schedule)
+    fixes = schedule["suggestions"]
+    assert fixes, "a plan late for lack of a designer gets fixes"
+    assert "Fixes, each checked by planning the changed plan:" in output
+    kinds = set()
+    for n, fix in enumerate(fixes):
+        assert set(fix) == {"text", "patch", "late_days", "status"}
+        assert all(op["path"].startswith(("/staff", "/activities")) for op in fix["patch"])
+        _, replanned, _ = _replanned(tmp_path, plan, fix["patch"], n)
+        assert _late_days(replanned) == fix["late_days"], fix["text"]
+        assert replanned["status"] == fix["status"]
+        assert fix["late_days"] < before
+        kinds.add(fix["patch"][0]["path"].split("/")[1] + fix["patch"][0]["op"])
+        assert fix["text"] in output
+    assert len(kinds) == len(fixes), "each fix is of another kind"
+    assert [f["late_days"] for f in fixes] == sorted(f["late_days"] for f in fixes)
+
+
+def test_an_impossible_plan_gets_a_fix_that_makes_it_possible(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    folder = require_conformance() / "12-infeasible-leave"
+    shutil.copytree(folder / "templates", tmp_path / "templates")
+    plan.write_text((folder / "plan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = invoke_cli(["plan", plan, "--out", tmp_path / "out"])
+    assert result.exit_code == 3, result.output
+    schedule = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
+    assert schedule["status"] == "infeasible"
+    fixes = schedule["suggestions"]
+    assert fixes
+    for n, fix in enumerate(fixes):
+        _, replanned, _ = _replanned(tmp_path, plan, fix["patch"], n)
+        assert replanned["status"] in ("optimal", "feasible")
+        assert _late_days(replanned) == fix["late_days"]
+    explained = invoke_cli(["explain", plan])
+    assert explained.exit_code == 3
+    assert fixes[0]["text"] in explained.output
