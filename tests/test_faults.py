@@ -334,8 +334,9 @@ TIMED_KILLS = {"plan": 6, "replan": 4}
 
 
 def command(kind: str, plan: Path, out: Path) -> list[str]:
-    """The argv of a real `python -m scheduler plan|replan` run of `plan` into `out`."""
-    argv = [sys.executable, "-m", "scheduler", kind, str(plan), "--out", str(out)]
+    """The argv of a real `python -m scheduler plan|replan` run of `plan` into `out` (without
+    the checked fixes: their solves would only lengthen the solving phase the kills sample)."""
+    argv = [sys.executable, "-m", "scheduler", kind, str(plan), "--out", str(out), "--no-suggest"]
     if kind == "replan":
         argv += ["--today", TODAY]
     return [*argv, "--effort", EFFORT]
