@@ -305,6 +305,31 @@ def test_a_long_value_is_shortened_and_a_newline_escaped(tmp_path, planned):
     assert len(first) < 300
 
 
+def test_an_integer_of_a_million_digits_is_bad_input(tmp_path, planned):
+    """Python refuses to read an integer of more than 4,300 digits: it stays its text and
+    is reported as no integer (it crashed the loader)."""
+    plan = plan_file(tmp_path, ("capacity: 50 ", "capacity: " + "9" * 1_000_000 + " "))
+    assert_bad_input(
+        planned, plan, str(plan), "staff[3].capacity", "9" * 57 + "...", "not an integer"
+    )
+
+
+def test_a_list_as_a_key_is_an_unknown_field(tmp_path, planned):
+    plan = plan_file(
+        tmp_path, ("timezone: Asia/Shanghai", "timezone: Asia/Shanghai\n? [a, b]\n: c")
+    )
+    assert_bad_input(planned, plan, str(plan), "[a, b]", "c", "unknown field")
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_byte(tmp_path, planned):
+    plan = plan_file(tmp_path)
+    raw = plan.read_bytes()
+    line = raw.index("陈静".encode())
+    plan.write_bytes(raw.replace("陈静".encode(), "陈静".encode("gbk"), 1))
+    expected_line = "line " + str(raw[:line].count(b"\n") + 1)
+    assert_bad_input(planned, plan, str(plan), expected_line, "", "not UTF-8 text (byte 0xb3")
+
+
 def test_a_top_level_list_is_shown_as_yaml(tmp_path, planned):
     plan = tmp_path / "plan.yaml"
     plan.write_text("- 2026-01-01\n- a\n", encoding="utf-8")

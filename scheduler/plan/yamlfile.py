@@ -34,6 +34,7 @@ NODES_EXPECTED = (
 )
 
 
+NEWLINE = b"\n"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -117,10 +118,31 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
                 loader.duplicates.append((key_node.start_mark.line + 1, str(key)))
             seen.add(key)
     loader.flatten_mapping(node)
-    return dict(loader.construct_pairs(node, deep=True))
+    pairs = loader.construct_pairs(node, deep=True)
+    return {(key if _hashable(key) else written(key)): value for key, value in pairs}
+
+
+def _hashable(key: Any) -> bool:
+    """Whether a key can be a dict key as it is (a list or mapping as a key cannot: it is
+    kept as its text, and the validator reports the unknown field)."""
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
+
+
+def _integer(loader: _Loader, node: yaml.Node) -> Any:
+    """An integer; one too long for Python to read (thousands of digits) stays its text, for
+    the validator to report."""
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _integer)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
@@ -136,13 +158,17 @@ def read_yaml(path: Path, label: str) -> tuple[Any, list[InputProblem]]:
             megabytes = f"{size / 1024 / 1024:.1f} MB"
             expected = f"a file of at most {MAX_FILE_BYTES // 1024 // 1024} MB"
             return None, [InputProblem(label, "", megabytes, "file too large", expected)]
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         return None, [InputProblem(label, "", None, "file not found")]
     except IsADirectoryError:
         return None, [InputProblem(label, "", None, "is a folder", "a YAML file")]
     except UnicodeDecodeError as error:
-        return None, [InputProblem(label, "", None, f"not UTF-8 text ({error.reason})")]
+        line = f"line {raw.count(NEWLINE, 0, error.start) + 1}"
+        byte = raw[error.start : error.start + 1].hex()
+        problem = f"not UTF-8 text (byte 0x{byte}: {error.reason})"
+        return None, [InputProblem(label, line, None, problem, "a file saved as UTF-8")]
     except OSError as error:
         return None, [InputProblem(label, "", None, f"cannot be read ({error.strerror})")]
     return parse_yaml(text, label)
