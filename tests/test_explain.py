@@ -91,6 +91,12 @@ def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
     return plan, schedule, explained.output
 
 
+@pytest.fixture(scope="module")
+def designer_away(tmp_path_factory) -> tuple[Path, dict, str]:
+    """The designer-away plan, planned and explained once for the tests that read it."""
+    return _planned(tmp_path_factory.mktemp("designer_away"), DESIGNER_AWAY)
+
+
 def _reasons(schedule: dict) -> dict[str, str]:
     return {item["term"]: item["text"] for item in schedule.get("explanation", [])}
 
@@ -157,8 +163,8 @@ def _check_claims(plan: Path, schedule: dict) -> int:
     return checked
 
 
-def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(tmp_path):
-    plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(designer_away):
+    plan, schedule, output = designer_away
     reasons = _reasons(schedule)
     cs_ready = reasons["late[weekly_promo@2026-03-06/cs_ready]"]
     assert "weekly_promo@2026-03-06/listing" in cs_ready
@@ -169,8 +175,8 @@ def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(tmp_path):
     assert cs_ready in output
 
 
-def test_a_promotion_that_cannot_be_prepared_before_it_ends_is_its_own_finding(tmp_path):
-    _plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+def test_a_promotion_that_cannot_be_prepared_before_it_ends_is_its_own_finding(designer_away):
+    _plan, schedule, output = designer_away
     text = _reasons(schedule)["unprepared[weekly_promo@2026-03-06]"]
     ready = max(
         t["end"]
@@ -249,8 +255,8 @@ def _late_days(schedule: dict) -> int:
     return sum(t["late_days"] for t in schedule["tasks"])
 
 
-def test_every_suggested_fix_gets_the_late_days_it_claims(tmp_path):
-    plan, schedule, output = _planned(tmp_path, DESIGNER_AWAY)
+def test_every_suggested_fix_gets_the_late_days_it_claims(tmp_path, designer_away):
+    plan, schedule, output = designer_away
     before = _late_days(schedule)
     fixes = schedule["suggestions"]
     assert fixes, "a plan late for lack of a designer gets fixes"

@@ -31,8 +31,8 @@ staff:
   - {id: chen_jing, name: 陈静, roles: [customer_service]}
 activities:
   - {id: a, template: weekly_promo, start: 2026-03-06}
-  - {id: b, template: weekly_promo, start: 2026-03-07}
-  - {id: c, template: weekly_promo, start: 2026-03-13}
+  - {id: t1, template: theme_launch, start: 2026-03-13}
+  - {id: t2, template: theme_launch, start: 2026-03-13}
 """
 
 
@@ -52,11 +52,10 @@ def _late_with(tmp_path: Path, role: str, k: int) -> int:
     assert result.exit_code in (0, 4), result.output
     schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     assert rules.check_schedule(plan, schedule) == []
-    assert schedule["status"] == "optimal"
     return sum(t["late_days"] for t in schedule["tasks"])
 
 
-@pytest.mark.parametrize("role", ["operations", "design"])
+@pytest.mark.parametrize("role", ["design"])  # two launches at once: two designers
 def test_the_fewest_people_of_a_role_match_brute_force(tmp_path, role):
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN, encoding="utf-8")
@@ -70,6 +69,7 @@ def test_the_fewest_people_of_a_role_match_brute_force(tmp_path, role):
     assert int(fewest) == min(k for k, v in late_by_k.items() if v == best)
     assert proven == "yes"
     assert in_plan == "1"
+    assert int(fewest) == 2
 
 
 def test_an_unknown_role_is_bad_input(tmp_path):
