@@ -226,6 +226,8 @@ def solve_core(
         effort=1e9 if effort is None else effort,
         time_limit=time_limit if effort is None else 600.0,
         workers=workers,
+        # time-bounded: CP-SAT's parallel portfolio, not the deterministic interleaving
+        **({"interleave_search": False} if effort is None else {}),
     )
     seconds = time.monotonic() - began
     if not result.has_solution:
