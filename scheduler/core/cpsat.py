@@ -48,11 +48,9 @@ a set of terms that cannot hold together; it is shrunk to a minimal one when tim
 
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, replace
 
-import networkx as nx
 from ortools.sat.python import cp_model
 
 from scheduler.core.check import violations
@@ -75,7 +73,6 @@ LATE = "late"
 CHANGES = "changes"
 DELAY = "delay"
 MAKESPAN = "makespan"
-CLIQUES_LOOKED_AT = 20  # per task, at most, when looking for groups that cannot overlap
 
 
 DEFAULT_EFFORT = 20.0
@@ -145,14 +142,11 @@ def solve_makespan(
     effort: float = DEFAULT_EFFORT,
     time_limit: float = 600.0,
     workers: int = 2,
-    cliques: bool = True,
     **parameters: object,
 ) -> Result:
     """The schedule of least makespan (the end of the last task) found within `effort`
     units of deterministic work, lateness and due dates aside; `objectives` and `bounds`
-    give the makespan and its proven lower bound under `MAKESPAN`. With `cliques`, groups
-    of tasks that cannot overlap (`disjoint_groups`) also get a no-overlap constraint, which
-    CP-SAT reasons on more strongly than on the cumulatives alone.
+    give the makespan and its proven lower bound under `MAKESPAN`.
 
     Deterministic like `solve` as long as `effort` is what stops it; a run stopped by
     `time_limit` seconds instead is marked `cut_short`. `parameters` are CP-SAT parameters.
@@ -168,9 +162,6 @@ def solve_makespan(
     if any(e > s for e, s in zip(est, lst, strict=True)):
         return clock.stamp(first or Result(INFEASIBLE))
     built = _Model(problem, est, lst)
-    if cliques:
-        for clique in disjoint_groups(problem):
-            built.model.AddNoOverlap([built.held(i) for i in clique])
     makespan = built.add_makespan(low, high)
     built.model.Minimize(makespan)
     if first is not None:
@@ -193,34 +184,6 @@ def solve_makespan(
             bounds={MAKESPAN: min(value, bound)},
         )
     )
-
-
-def disjoint_groups(problem: Problem, largest: int | None = None) -> list[list[int]]:
-    """Groups of tasks no two of which can run at the same time (together they need more
-    than some resource's capacity, or one comes after the other), at least three each:
-    the maximal cliques of that relation (networkx), largest first, at most `largest`
-    (default: as many as tasks) of the first `CLIQUES_LOOKED_AT` per task found."""
-    tasks = problem.tasks
-    held = [dict(t.uses) for t in tasks]
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(tasks)))
-    for i, j in itertools.combinations(range(len(tasks)), 2):
-        if any(
-            units + held[j].get(r, 0) > problem.resources[r].capacity
-            for r, units in held[i].items()
-        ):
-            graph.add_edge(i, j)
-    order = nx.DiGraph()
-    order.add_nodes_from(range(len(tasks)))
-    order.add_edges_from(
-        (p.pred, p.succ) for p in problem.precedences if p.scale is Scale.PERIODS and p.delay >= 0
-    )
-    for i in order.nodes:
-        graph.add_edges_from((i, j) for j in nx.descendants(order, i))
-    found = itertools.islice(nx.find_cliques(graph), CLIQUES_LOOKED_AT * max(1, len(tasks)))
-    cliques = [sorted(c) for c in found if len(c) >= 3]
-    cliques.sort(key=lambda c: (-len(c), c))
-    return cliques[: len(tasks) if largest is None else largest]
 
 
 def makespan_lower_bound(problem: Problem, est: list[int] | None = None) -> int:
