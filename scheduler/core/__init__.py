@@ -4,7 +4,14 @@ Nothing here knows about stores, plans, YAML or calendars: tasks, resources and
 precedences on an integer time axis.
 """
 
-from scheduler.core.cpsat import DEFAULT_EFFORT, find_conflict, solve
+from scheduler.core.cpsat import (
+    DEFAULT_EFFORT,
+    MAKESPAN,
+    find_conflict,
+    makespan_lower_bound,
+    solve,
+    solve_makespan,
+)
 from scheduler.core.problem import Precedence, Problem, Resource, Scale, Task
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 
@@ -12,6 +19,7 @@ __all__ = [
     "DEFAULT_EFFORT",
     "FEASIBLE",
     "INFEASIBLE",
+    "MAKESPAN",
     "OPTIMAL",
     "UNKNOWN",
     "Precedence",
@@ -21,5 +29,7 @@ __all__ = [
     "Scale",
     "Task",
     "find_conflict",
+    "makespan_lower_bound",
     "solve",
+    "solve_makespan",
 ]

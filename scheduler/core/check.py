@@ -10,7 +10,8 @@ from scheduler.core.problem import Problem, Scale
 
 
 def violations(problem: Problem, starts: list[int], resources: list[int]) -> list[str]:
-    """Every hard constraint that the schedule (a start and a resource per task) breaks."""
+    """Every hard constraint that the schedule (a start and a resource per task, -1 for a
+    task without alternative resources) breaks."""
     found: list[str] = []
     usage = [[0] * problem.horizon for _ in problem.resources]
     for r, resource in enumerate(problem.resources):
@@ -25,7 +26,11 @@ def violations(problem: Problem, starts: list[int], resources: list[int]) -> lis
                 f"{task.name}: periods {start}..{end - 1} outside 0..{problem.horizon - 1}"
             )
             continue
-        if r not in task.resources or (
+        if not task.resources:
+            if r != -1:
+                found.append(f"{task.name}: resource {r} is not allowed (it has no alternatives)")
+                continue
+        elif r not in task.resources or (
             task.fixed_resource is not None and r != task.fixed_resource
         ):
             found.append(f"{task.name}: resource {r} is not allowed")
@@ -36,11 +41,14 @@ def violations(problem: Problem, starts: list[int], resources: list[int]) -> lis
             found.append(f"{task.name}: ends at {end}, after its deadline {task.deadline}")
         if task.fixed_start is not None and start != task.fixed_start:
             found.append(f"{task.name}: starts at {start}, not at its fixed {task.fixed_start}")
-        capacity = problem.resources[r].capacity
-        for period in range(start, end):
-            usage[r][period] += task.demand
-            if usage[r][period] > capacity:
-                found.append(f"{task.name}: {problem.resources[r].name} over capacity at {period}")
+        held = ((r, task.demand),) if task.resources else ()
+        for used, units in (*held, *task.uses):
+            capacity = problem.resources[used].capacity
+            for period in range(start, end):
+                usage[used][period] += units
+                if usage[used][period] > capacity:
+                    name = problem.resources[used].name
+                    found.append(f"{task.name}: {name} over capacity at {period}")
     for p in problem.precedences:
         pred, succ = problem.tasks[p.pred], problem.tasks[p.succ]
         if p.scale is Scale.PERIODS:

@@ -35,6 +35,12 @@ the task's end window. To keep it small the first solve caps each task's last pe
 task at least `late_window + 1` time units late, so a capped optimum of at most
 `late_window` is the true optimum; otherwise the solve is repeated with the window widened.
 
+`solve_makespan` is the other objective: the least makespan (a resource-constrained
+project, RCPSP: tasks holding several renewable resources through `Task.uses`). The same
+model, its start windows cut by precedences below and by the makespan of a first schedule
+above (`sgs.py`: serial list scheduling with justification, also the search's hint), the
+makespan bounded below by the longest chain and each resource's work (`makespan_lower_bound`).
+
 When no schedule exists, the model is rebuilt with one assumption literal per constraint
 term (a release, a deadline, a resource's unavailable range, a precedence) and CP-SAT names
 a set of terms that cannot hold together; it is shrunk to a minimal one when time allows.
@@ -52,6 +58,7 @@ from scheduler.core.greedy import serial_schedule
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
+from scheduler.core.sgs import shortest_schedule
 from scheduler.core.windows import (
     earliest_starts,
     early_floor,
@@ -65,6 +72,7 @@ from scheduler.core.windows import (
 LATE = "late"
 CHANGES = "changes"
 DELAY = "delay"
+MAKESPAN = "makespan"
 
 
 DEFAULT_EFFORT = 20.0
@@ -126,6 +134,93 @@ def solve(
         first = _solve_changes(problem, window, first, clock, workers)
     second = _solve_delay(problem, window, first, clock, workers)
     return clock.stamp(second if second.has_solution else first)
+
+
+def solve_makespan(
+    problem: Problem,
+    *,
+    effort: float = DEFAULT_EFFORT,
+    time_limit: float = 600.0,
+    workers: int = 2,
+    **parameters: object,
+) -> Result:
+    """The schedule of least makespan (the end of the last task) found within `effort`
+    units of deterministic work, lateness and due dates aside; `objectives` and `bounds`
+    give the makespan and its proven lower bound under `MAKESPAN`.
+
+    Deterministic like `solve` as long as `effort` is what stops it; a run stopped by
+    `time_limit` seconds instead is marked `cut_short`. `parameters` are CP-SAT parameters.
+    """
+    clock = _Budget(effort, time_limit)
+    est = earliest_starts(problem)
+    low = makespan_lower_bound(problem, est)
+    first = _shortest_start(problem)
+    high = problem.horizon if first is None else first.objectives[MAKESPAN]
+    if first is not None and high <= low:
+        return clock.stamp(replace(first, status=OPTIMAL, bounds={MAKESPAN: high}))
+    lst = latest_starts(replace(problem, horizon=high))
+    if any(e > s for e, s in zip(est, lst, strict=True)):
+        return clock.stamp(first or Result(INFEASIBLE))
+    built = _Model(problem, est, lst)
+    makespan = built.add_makespan(low, high)
+    built.model.Minimize(makespan)
+    if first is not None:
+        built.add_hint(first)
+    code, solver = clock.run(built.model, effort, workers, **parameters)
+    status = _status(code)
+    if status not in (OPTIMAL, FEASIBLE):
+        if first is not None:  # the search found nothing, not even the hint: keep it
+            return clock.stamp(replace(first, bounds={MAKESPAN: low}))
+        return clock.stamp(Result(INFEASIBLE if status == INFEASIBLE else UNKNOWN))
+    starts, resources, _ = built.read(solver)
+    value = int(solver.Value(makespan))
+    bound = max(low, int(solver.BestObjectiveBound()))
+    return clock.stamp(
+        Result(
+            OPTIMAL if value <= bound else FEASIBLE,
+            starts,
+            resources,
+            objectives={MAKESPAN: value},
+            bounds={MAKESPAN: min(value, bound)},
+        )
+    )
+
+
+def makespan_lower_bound(problem: Problem, est: list[int] | None = None) -> int:
+    """A lower bound of every schedule's makespan: the longest chain of releases and
+    precedences, and each resource's work divided by its capacity (after the earliest
+    start of its tasks; work on alternative resources is left out)."""
+    est = earliest_starts(problem) if est is None else est
+    bound = max((e + t.duration for e, t in zip(est, problem.tasks, strict=True)), default=0)
+    for r, resource in enumerate(problem.resources):
+        work = [
+            (est[i], units * task.duration)
+            for i, task in enumerate(problem.tasks)
+            for used, units in task.uses
+            if used == r
+        ]
+        if work:  # unavailable ranges left out: the bound stays a bound
+            first = min(e for e, _ in work)
+            total = sum(w for _, w in work)
+            bound = max(bound, first + -(-total // resource.capacity))
+    return bound
+
+
+def _shortest_start(problem: Problem) -> Result | None:
+    """The list-scheduling heuristic's schedule (`sgs.py`) as a result, when it keeps
+    every hard constraint."""
+    found = shortest_schedule(problem)
+    if found is None or violations(problem, *found):
+        return None
+    starts, resources = found
+    length = max(s + t.duration for s, t in zip(starts, problem.tasks, strict=True))
+    return Result(
+        FEASIBLE,
+        tuple(starts),
+        tuple(resources),
+        objectives={MAKESPAN: length},
+        bounds={MAKESPAN: 0},
+    )
 
 
 def _least_lateness(
@@ -274,6 +369,7 @@ class _Model:
         self._away: list[tuple[int, cp_model.IntVar, int]] = []  # (task, |start - preferred|)
         self._changed: list[tuple[int, cp_model.IntVar, int, int]] = []  # (task, literal, place)
         self._delay: tuple[cp_model.IntVar, list[int], list[int | None]] | None = None
+        self._held: dict[int, cp_model.IntervalVar] = {}
         self._add_tasks()
         self._add_precedences()
         self._add_resources()
@@ -350,6 +446,11 @@ class _Model:
                     )
                 )
                 demands.append(task.demand)
+            for i, task in enumerate(self.problem.tasks):
+                for used, units in task.uses:
+                    if used == r:
+                        intervals.append(self.held(i))
+                        demands.append(units)
             if not intervals:
                 continue
             for k, (start, end) in enumerate(resource.unavailable):
@@ -365,6 +466,22 @@ class _Model:
                 m.AddNoOverlap(intervals)
             else:
                 m.AddCumulative(intervals, demands, resource.capacity)
+
+    def held(self, i: int) -> cp_model.IntervalVar:
+        """Task i's interval on the resources it uses (`Task.uses`), made once."""
+        if i not in self._held:
+            task, tv = self.problem.tasks[i], self.vars[i]
+            self._held[i] = self.model.NewFixedSizeIntervalVar(
+                tv.start, task.duration, f"hold[{task.name}]"
+            )
+        return self._held[i]
+
+    def add_makespan(self, low: int, high: int) -> cp_model.IntVar:
+        """The end of the last task, between `low` and `high`."""
+        makespan = self.model.NewIntVar(low, high, "makespan")
+        for tv, task in zip(self.vars, self.problem.tasks, strict=True):
+            self.model.Add(makespan >= tv.start + task.duration)
+        return makespan
 
     def time_of_last(self, i: int) -> cp_model.IntVar:
         """The time label of task i's last period."""
@@ -490,7 +607,8 @@ class _Model:
         """Starts, resources and lateness of the solver's current solution."""
         starts = tuple(solver.Value(v.start) for v in self.vars)
         resources = tuple(
-            next(r for r, lit in v.chosen.items() if solver.BooleanValue(lit)) for v in self.vars
+            next((r for r, lit in v.chosen.items() if solver.BooleanValue(lit)), -1)
+            for v in self.vars
         )
         lateness = tuple(
             max(0, solver.Value(self.time_of_last(i)) - t.due) if t.due is not None else 0
@@ -540,7 +658,10 @@ class _Budget:
         solver.parameters.interleave_search = workers > 1
         solver.parameters.random_seed = 0
         for name, value in parameters.items():
-            setattr(solver.parameters, name, value)
+            if isinstance(value, list | tuple):  # a repeated field
+                getattr(solver.parameters, name).extend(value)
+            else:
+                setattr(solver.parameters, name, value)
         code = solver.Solve(model)
         self.spent += solver.ResponseProto().deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.WallTime() >= (

@@ -1,7 +1,9 @@
 """A small scheduling problem model, independent of stores, plans and calendars.
 
 Time is an integer axis of periods 0 .. horizon-1. A task occupies `duration` consecutive
-periods on exactly one of its alternative resources. Each period may carry a *time label*
+periods on exactly one of its alternative resources (or on none, when it has none), and holds
+the units of its `uses` resources throughout: a multi-resource job of a resource-constrained
+project (RCPSP) is a task with `uses` only. Each period may carry a *time label*
 (`Problem.times`, strictly increasing) so that soft due dates and some delays can be measured
 on another scale than periods (a plan uses working days as periods and calendar days as time).
 Each dataclass checks its own fields; `Problem` checks the cross-references once.
@@ -47,7 +49,8 @@ class Resource:
 
 @dataclass(frozen=True)
 class Task:
-    """A task of `duration` periods using `demand` of exactly one resource of `resources`.
+    """A task of `duration` periods using `demand` of exactly one resource of `resources`
+    (when there is any), and besides it `units` of each `(resource, units)` in `uses`.
 
     release: first period it may start in (None: no lower bound). deadline: a hard bound
     on its exclusive end. due: a soft bound on the time label of its last period; lateness =
@@ -69,12 +72,18 @@ class Task:
     fixed_start: int | None = None
     fixed_resource: int | None = None
     previous: tuple[int | None, int | None] | None = None
+    uses: tuple[tuple[int, int], ...] = ()  # (resource index, units) held throughout
 
     def __post_init__(self) -> None:
         if self.duration < 1:
             raise ValueError(f"task {self.name}: duration {self.duration} < 1")
-        if not self.resources:
+        if not self.resources and not self.uses:
             raise ValueError(f"task {self.name}: no resource can do it")
+        for r, units in self.uses:
+            if units < 1:
+                raise ValueError(f"task {self.name}: uses {units} < 1 units of resource {r}")
+        if len({r for r, _ in self.uses}) != len(self.uses):
+            raise ValueError(f"task {self.name}: a resource listed twice in uses")
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,16 @@ class Problem:
                 if task.demand > self.resources[r].capacity:
                     raise ValueError(
                         f"task {task.name}: demand {task.demand} exceeds the capacity of "
+                        f"{self.resources[r].name}"
+                    )
+            for r, units in task.uses:
+                if not 0 <= r < len(self.resources):
+                    raise ValueError(f"task {task.name}: unknown resource index {r}")
+                if r in task.resources:
+                    raise ValueError(f"task {task.name}: resource {r} both used and alternative")
+                if units > self.resources[r].capacity:
+                    raise ValueError(
+                        f"task {task.name}: uses {units} units, more than the capacity of "
                         f"{self.resources[r].name}"
                     )
             if task.fixed_resource is not None and task.fixed_resource not in task.resources:
