@@ -87,7 +87,6 @@ class CellMap:
     places: dict[str, str] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)  # top-level keys of sheets not there
 
-
     def put(self, key_path: str, sheet: str, reference: str = "") -> None:
         """Record that `key_path` was read from `reference` (a cell or range) of `sheet`."""
         self.places[key_path] = f"{sheet}!{reference}" if reference else sheet
