@@ -219,7 +219,8 @@ def _extra_people_for(plan: Plan, role: str, first: date, last: date) -> list[Ca
     return [
         Candidate(
             "staff",
-            f"{first}..{last} 增加一名{role_name} ({person_id}) / one more {role} person "
+            f"{first}..{last} 增加一名{role_name if role_name != role else f' {role} 人员'} "
+            f"({person_id}) / one more {role} person "
             f"({person_id}) from {first} to {last}",
             [{"op": "add", "path": "/staff/-", "value": person}],
             (last - first).days + 1,
