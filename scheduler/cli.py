@@ -217,8 +217,11 @@ def solve_options(command: Callable) -> Callable:
         "--suggest/--no-suggest",
         default=True,
         show_default=True,
+        envvar="PROMO_SCHEDULER_SUGGEST",
+        show_envvar=True,
         help="When tasks are late or no schedule exists, look for fixes and check each by "
-        "planning the changed plan (schedule.json `suggestions`); --no-suggest is faster.",
+        "planning the changed plan (schedule.json `suggestions`); --no-suggest is faster "
+        "(so is PROMO_SCHEDULER_SUGGEST=0).",
     )(command)
     return click.option(
         "--out",

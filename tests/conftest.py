@@ -25,6 +25,12 @@ if str(TESTS_DIR) not in sys.path:
 if importlib.util.find_spec("scheduler") is None:
     sys.path.insert(0, str(REPO_ROOT))
 
+# A late plan's checked fixes cost a solve each (FORMAT.md section 6 `suggestions`): the
+# tests whose subject they are ask for them with --suggest (tests/test_explain.py, the
+# over-constrained determinism test); every other run, in-process or a child process, plans
+# without them, as `plan --no-suggest` would.
+os.environ.setdefault("PROMO_SCHEDULER_SUGGEST", "0")
+
 
 def invoke_cli(args: Sequence[str | Path]) -> Result:
     """Run `promo-scheduler ARGS` in-process and return click's Result."""

@@ -131,12 +131,14 @@ def over_constrained(folder: Path) -> Path:
 
 def test_an_over_constrained_plan_is_one_answer_across_processes_and_load(tmp_path):
     plan = over_constrained(tmp_path / "plan")
-    run_plan(plan, tmp_path / "a", "5", "--effort", "3")
+    fixes = ("--effort", "3", "--suggest")  # the checked fixes are one answer too
+    run_plan(plan, tmp_path / "a", "5", *fixes)
     with cpu_load():
-        run_plan(plan, tmp_path / "b", "6", "--effort", "3")
-    run_plan(plan, tmp_path / "c", "7", "--effort", "3")
+        run_plan(plan, tmp_path / "b", "6", *fixes)
+    run_plan(plan, tmp_path / "c", "7", *fixes)
     schedule = json.loads((tmp_path / "a" / "schedule.json").read_text(encoding="utf-8"))
     assert schedule["status"] == "feasible" and any(t["late_days"] for t in schedule["tasks"])
+    assert "suggestions" in schedule
     assert_same(tmp_path / "a", tmp_path / "b")
     assert_same(tmp_path / "a", tmp_path / "c")
 

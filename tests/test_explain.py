@@ -79,7 +79,7 @@ def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
     plan = tmp_path / "plan.yaml"
     plan.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = invoke_cli(["plan", plan, "--out", out])
+    result = invoke_cli(["plan", plan, "--out", out, "--suggest"])
     assert result.exit_code == 4, result.output
     schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     assert rules.check_schedule(plan, schedule) == []
@@ -280,7 +280,7 @@ def test_an_impossible_plan_gets_a_fix_that_makes_it_possible(tmp_path):
     folder = require_conformance() / "12-infeasible-leave"
     shutil.copytree(folder / "templates", tmp_path / "templates")
     plan.write_text((folder / "plan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    result = invoke_cli(["plan", plan, "--out", tmp_path / "out"])
+    result = invoke_cli(["plan", plan, "--out", tmp_path / "out", "--suggest"])
     assert result.exit_code == 3, result.output
     schedule = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
     assert schedule["status"] == "infeasible"
