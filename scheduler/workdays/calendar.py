@@ -79,11 +79,12 @@ def provisional_warning(code: str | None, years: Iterable[int]) -> str | None:
     if not late:
         return None
     listed = ", ".join(str(y) for y in late)
-    verb = "is" if len(late) == 1 else "are"
+    one = len(late) == 1
+    calendars, verb, it = ("calendar", "is", "it is") if one else ("calendars", "are", "they are")
     return (
-        f"the official {code} holiday calendar for {listed} {verb} not published yet: planned "
-        "with the holidays library's estimate (no make-up working days); re-plan when it is "
-        "published"
+        f"the official {code} holiday {calendars} for {listed} {verb} not published yet: "
+        "planned with the holidays library's estimate (no make-up working days); re-plan when "
+        f"{it} published"
     )
 
 
