@@ -21,12 +21,12 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from scheduler.export.tables import off_days
-from scheduler.export.xlsx_common import deterministic_zip
 from scheduler.export.xlsx_gantt import fill_gantt_sheet
 from scheduler.export.xlsx_people import fill_people_sheet
 from scheduler.export.xlsx_tasks import fill_tasks_sheet
 from scheduler.schedule import Schedule
 from scheduler.versions.atomic import write_bytes
+from scheduler.xlsx_archive import deterministic_zip
 
 
 def write_xlsx(

@@ -8,9 +8,6 @@ prefix when it looks like one, without characters XML cannot hold
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from copy import copy
 from typing import Any
 
@@ -20,7 +17,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.export.cells import looks_like_formula, xml_text
 
-FIXED_TIMESTAMP = "1980-01-01T00:00:00Z"  # written into the xlsx instead of "now"
 PAPER_A4 = 9  # openpyxl's paperSize code for A4
 
 
@@ -122,22 +118,3 @@ def print_landscape(
         sheet.print_title_rows = title_rows
     if title_cols:
         sheet.print_title_cols = title_cols
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """The xlsx archive rewritten with fixed entry times and fixed document timestamps."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _fixed_core_times(content)
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
-
-
-def _fixed_core_times(content: bytes) -> bytes:
-    pattern = rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)"
-    return re.sub(pattern, rb"\g<1>" + FIXED_TIMESTAMP.encode() + rb"\g<2>", content)

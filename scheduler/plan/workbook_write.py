@@ -10,8 +10,6 @@ The file is the same bytes for the same data (fixed timestamps) and written atom
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,13 +35,12 @@ from scheduler.plan.workbook_cells import (
     STORES_SHEET,
 )
 from scheduler.versions.atomic import write_bytes
+from scheduler.xlsx_archive import deterministic_zip
 
 DATE_FORMAT = "yyyy-mm-dd"
-FIXED_TIMESTAMP = b"1980-01-01T00:00:00Z"  # instead of "now": the same data, the same file
 VALIDATED_ROWS = 1000  # rows of each column that get its drop-down list
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill(fill_type="solid", start_color="DDEBF7", end_color="DDEBF7")
-_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def workbook_bytes(data: dict, lists: DropDowns) -> bytes:
     book.active = 0
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_times(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 def write_workbook(path: Any, data: dict, lists: DropDowns) -> None:
@@ -240,17 +237,3 @@ def _validate(
         rule.prompt = prompt
     rule.add(cells)
     sheet.add_data_validation(rule)
-
-
-def _fixed_times(data: bytes) -> bytes:
-    """The archive again with fixed entry times and document timestamps."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_TIMES.sub(rb"\g<1>" + FIXED_TIMESTAMP + rb"\g<2>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
