@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
+import time as clock
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from time import monotonic
 
 from scheduler import core
 from scheduler.errors import BadInput
+from scheduler.executors import IN_PROCESS, Executor
 from scheduler.expansion.expand import Occurrence, occurrences
 from scheduler.export.changes import Change, task_changes, write_changes_csv
 from scheduler.export.ics import calendar_states
@@ -29,6 +32,8 @@ from scheduler.plan.workbook_cells import is_workbook
 from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.explain import explain_lateness
+from scheduler.planning.headcount import RoleNeed, role_need, role_task_count
+from scheduler.planning.subsolve import Outcome
 from scheduler.planning.suggest import suggest_fixes
 from scheduler.schedule import ExplanationItem, Schedule
 from scheduler.versions import history
@@ -43,6 +48,7 @@ __all__ = [
     "make_schedule",
     "previous_version",
     "restore",
+    "role_needs",
     "run_of",
     "version_changes",
     "version_schedule",
@@ -64,6 +70,7 @@ def make_schedule(
     workers: int = DEFAULT_WORKERS,
     baseline: Baseline | None = None,
     suggest: bool = False,
+    executor: Executor = IN_PROCESS,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
@@ -75,7 +82,10 @@ def make_schedule(
     before it are kept and those under way keep their start (FORMAT.md section 5).
 
     `suggest`: when tasks are late or no schedule exists, look for fixes and check each by
-    planning the changed plan with the same options (`schedule.suggestions`)."""
+    planning the changed plan with the same options (`schedule.suggestions`).
+
+    `executor`: where the independent sub-solves (the checks of fixes) run
+    (scheduler/executors.py); the schedule is the same whichever runs them."""
     began = monotonic()
     compiled = compile_plan(plan, baseline)
     left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
@@ -97,19 +107,11 @@ def make_schedule(
         )
     schedule.explanation.extend(explain_lateness(compiled, schedule))
     if suggest and (schedule.late_tasks or schedule.status == core.INFEASIBLE):
-
-        def solve(changed: Plan) -> Schedule:
-            left = time_limit - (monotonic() - began)
-            if left <= 0:
-                raise TimeoutError
-            checked = make_schedule(changed, effort=effort, time_limit=left, workers=workers,
-                                    baseline=baseline)  # fmt: skip
-            if checked.solver.get("cut_short"):
-                raise TimeoutError  # its late days might not be what `plan` gets
-            return checked
-
+        left = time_limit - (monotonic() - began)
+        options = SolveOptions(effort, time_limit, workers, baseline, clock.time() + left)
         try:
-            fixes = suggest_fixes(plan, compiled, schedule, solve)
+            fixes = suggest_fixes(plan, compiled, schedule, partial(solve_outcome, options),
+                                  executor)  # fmt: skip
         except TimeoutError:
             fixes = []
             schedule.warnings.append(
@@ -120,6 +122,48 @@ def make_schedule(
     schedule.working_days = _working_days_around(compiled, schedule)
     schedule.generated = _now()
     return schedule
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How a sub-solve plans a changed plan: the command's search options, its baseline,
+    and the wall-clock deadline (seconds since the epoch; None: `time_limit` alone)."""
+
+    effort: float = DEFAULT_EFFORT
+    time_limit: float = DEFAULT_TIME_LIMIT
+    workers: int = DEFAULT_WORKERS
+    baseline: Baseline | None = None
+    deadline: float | None = None
+
+
+def solve_outcome(options: SolveOptions, plan: Plan) -> Outcome:
+    """What `make_schedule` gives a changed plan with `options`: its status and late days,
+    `cut_short` when the deadline or time limit stopped it (a sub-solve that an executor may
+    run on another machine)."""
+    limit = options.time_limit
+    if options.deadline is not None:
+        limit = min(limit, options.deadline - clock.time())
+    if limit <= 0:
+        return Outcome(core.UNKNOWN, 0, cut_short=True)
+    found = make_schedule(plan, effort=options.effort, time_limit=limit,
+                          workers=options.workers, baseline=options.baseline)  # fmt: skip
+    return Outcome(found.status, found.late_days, bool(found.solver.get("cut_short")))
+
+
+def role_needs(
+    plan: Plan,
+    roles: list[str] | tuple[str, ...],
+    *,
+    effort: float = DEFAULT_EFFORT,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    workers: int = DEFAULT_WORKERS,
+    executor: Executor = IN_PROCESS,
+) -> list[RoleNeed]:
+    """The fewest full-time people of each of `roles` that some task needs (in the order
+    given), each probe planned with these options through `executor` (the answer is the
+    same whichever runs them)."""
+    probe = partial(solve_outcome, SolveOptions(effort, time_limit, workers))
+    return [role_need(plan, role, probe, executor) for role in roles if role_task_count(plan, role)]
 
 
 def previous_version(out_dir: str | Path, plan: Plan, required: bool = False) -> Schedule | None:

@@ -24,11 +24,11 @@ import click
 
 from scheduler import api
 from scheduler.errors import BadInput
+from scheduler.executors import executor_for
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
 from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
-from scheduler.planning.headcount import role_need, role_task_count
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
     diagnosis,
@@ -233,7 +233,8 @@ def solve_options(command: Callable) -> Callable:
 
 
 def search_options(command: Callable) -> Callable:
-    """The options of every command that solves: --effort, --time-limit, --workers."""
+    """The options of every command that solves: --effort, --time-limit, --workers,
+    --cluster."""
     for option in reversed(
         [
             click.option(
@@ -259,6 +260,15 @@ def search_options(command: Callable) -> Callable:
                 type=click.IntRange(min=1),
                 help="Solver threads.",
             ),
+            click.option(
+                "--cluster",
+                metavar="tcp://HOST:8786",
+                envvar="PROMO_SCHEDULER_CLUSTER",
+                show_envvar=True,
+                help="Run the independent sub-solves (checks of fixes, staffing probes) on "
+                "this Dask scheduler's workers; the result is the same as without. Needs "
+                "pip install 'promo-scheduler[cluster]'.",
+            ),
         ]
     ):
         command = option(command)
@@ -278,13 +288,15 @@ def plan(
     workers: int,
     no_wait: bool,
     suggest: bool,
+    cluster: str | None,
     **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
     tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers, "suggest": suggest}
-    with _holding(out_dir, no_wait):
+    with executor_for(cluster) as executor, _holding(out_dir, no_wait):
+        search |= {"executor": executor}
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
         run = api.run_of("plan", loaded)
@@ -318,6 +330,7 @@ def replan(
     workers: int,
     no_wait: bool,
     suggest: bool,
+    cluster: str | None,
     today,
     event_time,
     no_alarm: bool,
@@ -325,11 +338,11 @@ def replan(
     """Re-plan the changed plan against the schedule last written to --out (FORMAT.md
     section 5): least lateness, then the fewest tasks moved or reassigned."""
     loaded = _load(plan_file)
-    with _holding(out_dir, no_wait):
+    with executor_for(cluster) as executor, _holding(out_dir, no_wait):
         previous = api.previous_version(out_dir, loaded, required=True)
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-        search |= {"suggest": suggest}
+        search |= {"suggest": suggest, "executor": executor}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
         run = api.run_of("replan", loaded, today.date())
         return _schedule_into(loaded, out_dir, baseline, search, options, run)
@@ -378,13 +391,16 @@ def _schedule_into(
 @plan_argument
 @search_options
 @_exits_cleanly
-def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> int:
+def explain(
+    plan_file: Path, effort: float, time_limit: float, workers: int, cluster: str | None
+) -> int:
     """Why tasks are late or no schedule exists: each late task's chain of dates and people,
     the activities that cannot be prepared in time, and fixes, each checked by planning the
     changed plan with the same options. Writes nothing; exits as `plan`."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    schedule = api.make_schedule(loaded, suggest=True, **search)
+    with executor_for(cluster) as executor:
+        schedule = api.make_schedule(loaded, suggest=True, executor=executor, **search)
     _print_warnings(schedule.warnings)
     click.echo(diagnosis(schedule))
     if schedule.status not in ("optimal", "feasible"):
@@ -398,7 +414,12 @@ def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> 
 @search_options
 @_exits_cleanly
 def staffing(
-    plan_file: Path, roles: tuple[str, ...], effort: float, time_limit: float, workers: int
+    plan_file: Path,
+    roles: tuple[str, ...],
+    effort: float,
+    time_limit: float,
+    workers: int,
+    cluster: str | None,
 ) -> int:
     """The fewest full-time people per role with which that role makes no task late (the
     plan's holders of the role give it up to them); proven where the solver proves that one
@@ -412,11 +433,11 @@ def staffing(
             " | ".join(needed),
         )  # fmt: skip
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
+    with executor_for(cluster) as executor:
+        needs = api.role_needs(loaded, roles or needed, executor=executor, **search)
     rows = []
-    for role in roles or needed:
-        if not role_task_count(loaded, role):
-            continue
-        need = role_need(loaded, role, lambda changed: api.make_schedule(changed, **search))
+    for need in needs:
+        role = need.role
         name = loaded.role_name(role)
         rows.append(
             (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,

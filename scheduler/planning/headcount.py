@@ -7,19 +7,22 @@ zero late days when the other roles keep everything on time, else the lateness t
 roles cause on their own, which no number of this role's people removes. More people never
 make a plan later, so k is found by bisection; it is proven the least when the schedule
 with k - 1 people is proven later (status optimal, or no schedule at all).
+
+The probes go through an executor (scheduler/executors.py). One that runs several at once
+gets each round's next bisection points ahead of need (the middle, and the middles of both
+halves, ...); only the points the bisection itself visits decide the answer, so it is the
+same whether the probes ran here one after the other or on a cluster.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from scheduler.executors import IN_PROCESS, Executor, width_of
 from scheduler.expansion.expand import calendar_span, occurrences, task_graph
 from scheduler.plan.model import Plan, StaffMember
-from scheduler.schedule import Schedule
+from scheduler.planning.subsolve import Outcome, SubSolve
 from scheduler.workdays.calendar import WorkCalendar
-
-Solve = Callable[[Plan], Schedule]
 
 
 @dataclass(frozen=True)
@@ -34,34 +37,52 @@ class RoleNeed:
     ceiling: int  # the most people tried
 
 
-def role_need(plan: Plan, role: str, solve: Solve) -> RoleNeed:
+def role_need(plan: Plan, role: str, probe: SubSolve, executor: Executor = IN_PROCESS) -> RoleNeed:
     """The fewest full-time people of `role` with which `plan` is as little late as with
-    the most tried (`solve` plans a changed plan)."""
+    the most tried (`probe` plans a changed plan, through `executor`)."""
     holders = [p for p in plan.staff if role in p.roles]
     tasks = role_task_count(plan, role)
     ceiling = max(1, min(tasks, max(2 * len(holders), len(holders) + 3)))
-    results: dict[int, Schedule] = {}
+    depth = width_of(executor).bit_length()  # bisection levels probed per round
+    results: dict[int, Outcome] = {}
+    visited: set[int] = {ceiling}  # the points the bisection itself looks at
+
+    def run(counts: list[int]) -> None:
+        wanted = [k for k in dict.fromkeys(counts) if k not in results]
+        changed = [with_people(plan, role, k) for k in wanted]
+        results.update(zip(wanted, executor.map(probe, changed), strict=True))
 
     def late(k: int) -> int | None:
-        if k not in results:
-            results[k] = solve(with_people(plan, role, k))
         found = results[k]
-        return found.late_days if found.status in ("optimal", "feasible") else None
+        return found.late_days if found.scheduled else None
 
-    target = late(ceiling)
     low, high = 0, ceiling  # late(low) is worse than target (0 people: nobody can do it)
+    run([ceiling, *_middles(low, high, depth)])
+    target = late(ceiling)
     while high - low > 1:
         middle = (low + high) // 2
+        if middle not in results:
+            run(_middles(low, high, depth))
+        visited.add(middle)
         got = late(middle)
         if got is not None and target is not None and got <= target:
             high = middle
         else:
             low = middle
-    before = results.get(high - 1)
+    before = results.get(high - 1) if high - 1 in visited else None
     proven = high == 1 or (
         before is not None and (before.status == "infeasible" or before.status == "optimal")
     )
     return RoleNeed(role, len(holders), high, late(high) or 0, proven, ceiling)
+
+
+def _middles(low: int, high: int, depth: int) -> list[int]:
+    """The points bisecting (low, high) visits in its next `depth` steps, whichever way
+    each step goes."""
+    if depth < 1 or high - low <= 1:
+        return []
+    middle = (low + high) // 2
+    return [middle, *_middles(low, middle, depth - 1), *_middles(middle, high, depth - 1)]
 
 
 def with_people(plan: Plan, role: str, count: int) -> Plan:

@@ -10,14 +10,16 @@ which activities cannot be prepared); each is applied, loaded and solved exactly
 gives. Only fixes that leave fewer late days (or make an impossible plan possible) are
 kept: the best of each kind, ranked by late days left, then by the size of the change.
 At most two candidates of each kind are solved (those addressing the most late days), so
-a plan's fixes cost a bounded number of solves.
+a plan's fixes cost a bounded number of solves. The checks run in rounds through an
+executor (scheduler/executors.py): the first candidate of every kind at once, then the
+second of each kind whose first did not already leave no late days; what is kept is the
+same whether they ran here one after the other or on a cluster.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,11 +27,13 @@ from typing import Any
 import jsonpatch
 
 from scheduler.errors import BadInput
+from scheduler.executors import IN_PROCESS, Executor
 from scheduler.plan.loading import load_plan_data, read_plan_file
 from scheduler.plan.model import Plan
 from scheduler.planning.adapter import Compiled
 from scheduler.planning.chains import PEOPLE, critical_chain
 from scheduler.planning.explain import unprepared_activities
+from scheduler.planning.subsolve import Outcome, SubSolve
 from scheduler.schedule import Schedule
 
 MAX_SUGGESTIONS = 5
@@ -67,9 +71,6 @@ class Suggestion:
         }
 
 
-Solve = Callable[[Plan], Schedule]
-
-
 def plan_data(plan: Plan) -> dict[str, Any]:
     """The plan file's data as a patch applies to it: dates as YYYY-MM-DD text."""
     data, _ = read_plan_file(plan.source)  # a workbook: its YAML twin's data
@@ -77,41 +78,64 @@ def plan_data(plan: Plan) -> dict[str, Any]:
 
 
 def suggest_fixes(
-    plan: Plan, compiled: Compiled, schedule: Schedule, solve: Solve
+    plan: Plan,
+    compiled: Compiled,
+    schedule: Schedule,
+    check: SubSolve,
+    executor: Executor = IN_PROCESS,
 ) -> list[Suggestion]:
-    """The checked fixes of a schedule with late tasks or none at all (`solve` plans a
-    changed plan as the command being run would)."""
+    """The checked fixes of a schedule with late tasks or none at all (`check` plans a
+    changed plan as the command being run would, through `executor`; TimeoutError when
+    the wall-clock limit cut a check short)."""
     data = plan_data(plan)
     current = schedule.late_days if schedule.status in ("optimal", "feasible") else None
-    candidates = _candidates(plan, compiled, schedule, data)
+    by_kind: dict[str, list[Candidate]] = {}
+    for candidate in _candidates(plan, compiled, schedule, data):
+        by_kind.setdefault(candidate.kind, []).append(candidate)
     best: dict[str, Suggestion] = {}
     sizes: dict[str, int] = {}
-    for candidate in candidates:
-        if candidate.kind in best and best[candidate.kind].late_days == 0:
-            continue
-        checked = _check(plan, data, candidate, solve)
-        if checked is None or (current is not None and checked.late_days >= current):
-            continue
-        held = best.get(candidate.kind)
-        if held is None or (checked.late_days, candidate.size) < (held.late_days, sizes[held.text]):
-            best[candidate.kind] = checked
-            sizes[checked.text] = candidate.size
+    for round_ in range(max((len(c) for c in by_kind.values()), default=0)):
+        batch = [
+            tried[round_]
+            for kind, tried in by_kind.items()
+            if round_ < len(tried) and not (kind in best and best[kind].late_days == 0)
+        ]
+        patched = [(c, _patched(plan, data, c)) for c in batch]
+        patched = [(c, changed) for c, changed in patched if changed is not None]
+        outcomes = executor.map(check, [changed for _, changed in patched])
+        if any(outcome.cut_short for outcome in outcomes):
+            raise TimeoutError  # its late days might not be what `plan` gets
+        for (candidate, _), outcome in zip(patched, outcomes, strict=True):
+            checked = _checked(candidate, outcome)
+            if checked is None or (current is not None and checked.late_days >= current):
+                continue
+            held = best.get(candidate.kind)
+            if held is None or (checked.late_days, candidate.size) < (
+                held.late_days,
+                sizes[held.text],
+            ):
+                best[candidate.kind] = checked
+                sizes[checked.text] = candidate.size
     ranked = sorted(best.values(), key=lambda s: (s.late_days, sizes[s.text], s.text))
     return ranked[:MAX_SUGGESTIONS]
 
 
-def _check(plan: Plan, data: dict, candidate: Candidate, solve: Solve) -> Suggestion | None:
-    """The candidate applied to the plan's data, loaded and solved (None when the patched
-    plan is not a valid plan, or has no schedule either)."""
+def _patched(plan: Plan, data: dict, candidate: Candidate) -> Plan | None:
+    """The candidate applied to the plan's data and loaded (None when the patched plan is
+    not a valid plan)."""
     patched = jsonpatch.apply_patch(data, candidate.patch)
     try:
-        changed = load_plan_data(patched, plan.source)
+        return load_plan_data(patched, plan.source)
     except BadInput:
         return None
-    result = solve(changed)
-    if result.status not in ("optimal", "feasible"):
+
+
+def _checked(candidate: Candidate, outcome: Outcome) -> Suggestion | None:
+    """The candidate with the late days its patched plan gets (None when it has no
+    schedule either)."""
+    if not outcome.scheduled:
         return None
-    return Suggestion(candidate.text, candidate.patch, result.late_days, result.status)
+    return Suggestion(candidate.text, candidate.patch, outcome.late_days, outcome.status)
 
 
 def _candidates(plan: Plan, compiled: Compiled, schedule: Schedule, data: dict) -> list[Candidate]:
