@@ -30,6 +30,7 @@ from scheduler.planning.adapter import Compiled, compile_plan, to_schedule
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.explain import explain_lateness
 from scheduler.planning.suggest import suggest_fixes
+from scheduler.progress import Progress
 from scheduler.schedule import ExplanationItem, Schedule
 from scheduler.versions import history
 from scheduler.versions.atomic import write_text
@@ -64,6 +65,7 @@ def make_schedule(
     workers: int = DEFAULT_WORKERS,
     baseline: Baseline | None = None,
     suggest: bool = False,
+    progress: Progress | None = None,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
@@ -75,11 +77,16 @@ def make_schedule(
     before it are kept and those under way keep their start (FORMAT.md section 5).
 
     `suggest`: when tasks are late or no schedule exists, look for fixes and check each by
-    planning the changed plan with the same options (`schedule.suggestions`)."""
+    planning the changed plan with the same options (`schedule.suggestions`).
+
+    `progress(phase, late, bound)` is told each phase of the search as it begins
+    (`scheduler.progress`); it never changes the result."""
     began = monotonic()
     compiled = compile_plan(plan, baseline)
     left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
-    result = core.solve(compiled.problem, effort=effort, time_limit=left, workers=workers)
+    result = core.solve(
+        compiled.problem, effort=effort, time_limit=left, workers=workers, progress=progress
+    )
     schedule = to_schedule(compiled, result)
     if result.cut_short:
         schedule.warnings.append(
@@ -108,6 +115,8 @@ def make_schedule(
                 raise TimeoutError  # its late days might not be what `plan` gets
             return checked
 
+        if progress is not None:
+            progress("checking fixes", result.objectives.get("late"), result.bounds.get("late"))
         try:
             fixes = suggest_fixes(plan, compiled, schedule, solve)
         except TimeoutError:

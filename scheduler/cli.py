@@ -29,6 +29,7 @@ from scheduler.export.ics import CalendarStateError
 from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
 from scheduler.planning.headcount import role_need, role_task_count
+from scheduler.progress import reporter
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
     diagnosis,
@@ -262,7 +263,12 @@ def search_options(command: Callable) -> Callable:
         ]
     ):
         command = option(command)
-    return command
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress on stderr (shown on a terminal while a search lasts over a second).",
+    )(command)
 
 
 @main.command()
@@ -278,12 +284,14 @@ def plan(
     workers: int,
     no_wait: bool,
     suggest: bool,
+    quiet: bool,
     **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
     tie-break: among the least-late schedules, the closest to it)."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers, "suggest": suggest}
+    search |= {"quiet": quiet}
     with _holding(out_dir, no_wait):
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
@@ -318,6 +326,7 @@ def replan(
     workers: int,
     no_wait: bool,
     suggest: bool,
+    quiet: bool,
     today,
     event_time,
     no_alarm: bool,
@@ -329,7 +338,7 @@ def replan(
         previous = api.previous_version(out_dir, loaded, required=True)
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-        search |= {"suggest": suggest}
+        search |= {"suggest": suggest, "quiet": quiet}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
         run = api.run_of("replan", loaded, today.date())
         return _schedule_into(loaded, out_dir, baseline, search, options, run)
@@ -344,7 +353,8 @@ def _schedule_into(
     run: Run,
 ) -> int:
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
-    schedule = api.make_schedule(loaded, baseline=baseline, **search)
+    with reporter(not search.pop("quiet")) as progress:
+        schedule = api.make_schedule(loaded, baseline=baseline, progress=progress, **search)
     _print_warnings(schedule.warnings)
     if schedule.status not in ("optimal", "feasible"):
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
@@ -378,13 +388,14 @@ def _schedule_into(
 @plan_argument
 @search_options
 @_exits_cleanly
-def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> int:
+def explain(plan_file: Path, effort: float, time_limit: float, workers: int, quiet: bool) -> int:
     """Why tasks are late or no schedule exists: each late task's chain of dates and people,
     the activities that cannot be prepared in time, and fixes, each checked by planning the
     changed plan with the same options. Writes nothing; exits as `plan`."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    schedule = api.make_schedule(loaded, suggest=True, **search)
+    with reporter(not quiet) as progress:
+        schedule = api.make_schedule(loaded, suggest=True, progress=progress, **search)
     _print_warnings(schedule.warnings)
     click.echo(diagnosis(schedule))
     if schedule.status not in ("optimal", "feasible"):
@@ -398,7 +409,12 @@ def explain(plan_file: Path, effort: float, time_limit: float, workers: int) -> 
 @search_options
 @_exits_cleanly
 def staffing(
-    plan_file: Path, roles: tuple[str, ...], effort: float, time_limit: float, workers: int
+    plan_file: Path,
+    roles: tuple[str, ...],
+    effort: float,
+    time_limit: float,
+    workers: int,
+    quiet: bool,
 ) -> int:
     """The fewest full-time people per role with which that role makes no task late (the
     plan's holders of the role give it up to them); proven where the solver proves that one
@@ -416,7 +432,17 @@ def staffing(
     for role in roles or needed:
         if not role_task_count(loaded, role):
             continue
-        need = role_need(loaded, role, lambda changed: api.make_schedule(changed, **search))
+        with reporter(not quiet) as progress:
+
+            def solve(changed, role=role, progress=progress):
+                people = sum(role in p.roles for p in changed.staff)
+
+                def told(phase: str, late: int | None, bound: int | None) -> None:
+                    progress(f"{role} × {people}: {phase}", late, bound)
+
+                return api.make_schedule(changed, progress=told, **search)
+
+            need = role_need(loaded, role, solve)
         name = loaded.role_name(role)
         rows.append(
             (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,
