@@ -35,6 +35,7 @@ from scheduler.planning.explain import explain_lateness
 from scheduler.planning.headcount import RoleNeed, role_need, role_task_count
 from scheduler.planning.subsolve import Outcome
 from scheduler.planning.suggest import suggest_fixes
+from scheduler.progress import Progress
 from scheduler.schedule import ExplanationItem, Schedule
 from scheduler.versions import history
 from scheduler.versions.atomic import write_text
@@ -71,6 +72,7 @@ def make_schedule(
     baseline: Baseline | None = None,
     suggest: bool = False,
     executor: Executor = IN_PROCESS,
+    progress: Progress | None = None,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
@@ -85,11 +87,16 @@ def make_schedule(
     planning the changed plan with the same options (`schedule.suggestions`).
 
     `executor`: where the independent sub-solves (the checks of fixes) run
-    (scheduler/executors.py); the schedule is the same whichever runs them."""
+    (scheduler/executors.py); the schedule is the same whichever runs them.
+
+    `progress(phase, late, bound)` is told each phase of the search as it begins
+    (`scheduler.progress`); it never changes the result."""
     began = monotonic()
     compiled = compile_plan(plan, baseline)
     left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
-    result = core.solve(compiled.problem, effort=effort, time_limit=left, workers=workers)
+    result = core.solve(
+        compiled.problem, effort=effort, time_limit=left, workers=workers, progress=progress
+    )
     schedule = to_schedule(compiled, result)
     if result.cut_short:
         schedule.warnings.append(
@@ -109,6 +116,8 @@ def make_schedule(
     if suggest and (schedule.late_tasks or schedule.status == core.INFEASIBLE):
         left = time_limit - (monotonic() - began)
         options = SolveOptions(effort, time_limit, workers, baseline, clock.time() + left)
+        if progress is not None:
+            progress("checking fixes", result.objectives.get("late"), result.bounds.get("late"))
         try:
             fixes = suggest_fixes(plan, compiled, schedule, partial(solve_outcome, options),
                                   executor)  # fmt: skip

@@ -29,6 +29,7 @@ from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
 from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
+from scheduler.progress import reporter
 from scheduler.schedule import Schedule
 from scheduler.terminal import (
     diagnosis,
@@ -272,7 +273,12 @@ def search_options(command: Callable) -> Callable:
         ]
     ):
         command = option(command)
-    return command
+    return click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress on stderr (shown on a terminal while a search lasts over a second).",
+    )(command)
 
 
 @main.command()
@@ -289,6 +295,7 @@ def plan(
     no_wait: bool,
     suggest: bool,
     cluster: str | None,
+    quiet: bool,
     **export,
 ) -> int:
     """Expand, schedule and export everything into --out (a schedule already there is the
@@ -297,6 +304,7 @@ def plan(
     search = {"effort": effort, "time_limit": time_limit, "workers": workers, "suggest": suggest}
     with executor_for(cluster) as executor, _holding(out_dir, no_wait):
         search |= {"executor": executor}
+        search |= {"quiet": quiet}
         previous = api.previous_version(out_dir, loaded)
         baseline = Baseline(previous) if previous else None
         run = api.run_of("plan", loaded)
@@ -331,6 +339,7 @@ def replan(
     no_wait: bool,
     suggest: bool,
     cluster: str | None,
+    quiet: bool,
     today,
     event_time,
     no_alarm: bool,
@@ -342,7 +351,7 @@ def replan(
         previous = api.previous_version(out_dir, loaded, required=True)
         baseline = Baseline(previous, today.date())
         search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-        search |= {"suggest": suggest, "executor": executor}
+        search |= {"suggest": suggest, "executor": executor, "quiet": quiet}
         options = _options(event_time=event_time, no_alarm=no_alarm, today=today)
         run = api.run_of("replan", loaded, today.date())
         return _schedule_into(loaded, out_dir, baseline, search, options, run)
@@ -357,7 +366,8 @@ def _schedule_into(
     run: Run,
 ) -> int:
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
-    schedule = api.make_schedule(loaded, baseline=baseline, **search)
+    with reporter(not search.pop("quiet")) as progress:
+        schedule = api.make_schedule(loaded, baseline=baseline, progress=progress, **search)
     _print_warnings(schedule.warnings)
     if schedule.status not in ("optimal", "feasible"):
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
@@ -392,15 +402,22 @@ def _schedule_into(
 @search_options
 @_exits_cleanly
 def explain(
-    plan_file: Path, effort: float, time_limit: float, workers: int, cluster: str | None
+    plan_file: Path,
+    effort: float,
+    time_limit: float,
+    workers: int,
+    cluster: str | None,
+    quiet: bool,
 ) -> int:
     """Why tasks are late or no schedule exists: each late task's chain of dates and people,
     the activities that cannot be prepared in time, and fixes, each checked by planning the
     changed plan with the same options. Writes nothing; exits as `plan`."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    with executor_for(cluster) as executor:
-        schedule = api.make_schedule(loaded, suggest=True, executor=executor, **search)
+    with executor_for(cluster) as executor, reporter(not quiet) as progress:
+        schedule = api.make_schedule(
+            loaded, suggest=True, executor=executor, progress=progress, **search
+        )
     _print_warnings(schedule.warnings)
     click.echo(diagnosis(schedule))
     if schedule.status not in ("optimal", "feasible"):
@@ -420,6 +437,7 @@ def staffing(
     time_limit: float,
     workers: int,
     cluster: str | None,
+    quiet: bool,
 ) -> int:
     """The fewest full-time people per role with which that role makes no task late (the
     plan's holders of the role give it up to them); proven where the solver proves that one

@@ -49,6 +49,7 @@ a set of terms that cannot hold together; it is shrunk to a minimal one when tim
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -93,24 +94,31 @@ def solve(
     workers: int = 2,
     late_window: int = LATE_WINDOW,
     explain: bool = True,
+    progress: Callable[[str, int | None, int | None], None] | None = None,
 ) -> Result:
     """The best schedule for `problem` found within `effort` units of deterministic work.
 
     The same problem, effort and workers give the same result on any machine under any
     load; `time_limit` seconds is a safety net that, when it cuts the search short, marks
-    the result `cut_short`.
+    the result `cut_short`. `progress(phase, late, bound)` is told each phase as it begins,
+    with the least lateness found so far and its proven bound (None: not known yet).
     """
     clock = _Budget(effort, time_limit)
+    report = progress or (lambda _phase, _late, _bound: None)
+    report("first schedule", None, None)
     start = _greedy_start(problem)
     if start is None or start.objectives[LATE] > 0:
+        report("near part", _late_of(start), None)
         start = _near_start(problem, start, clock, workers)
     floor = 0  # a proven lower bound of the least lateness
     if start is None or start.objectives[LATE] > 0:
+        report("bound", _late_of(start), None)
         floor = _relaxed_bound(problem, clock, workers)
     if start is not None and start.objectives[LATE] == floor:
         # no lateness at all, or as little as a relaxation needs: nothing can be better
         first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window
     else:
+        report("lateness", _late_of(start), floor)
         first, window = _least_lateness(problem, start, late_window, clock, workers, floor)
     if start is not None and (
         not first.has_solution or start.objectives[LATE] <= first.objectives[LATE]
@@ -131,9 +139,16 @@ def solve(
     if first.status == UNKNOWN:
         return clock.stamp(Result(UNKNOWN))
     if _has_previous(problem):
+        report("least change", first.objectives[LATE], first.bounds.get(LATE))
         first = _solve_changes(problem, window, first, clock, workers)
+    report("tie-break", first.objectives[LATE], first.bounds.get(LATE))
     second = _solve_delay(problem, window, first, clock, workers)
     return clock.stamp(second if second.has_solution else first)
+
+
+def _late_of(result: Result | None) -> int | None:
+    """The lateness of a schedule found so far (None: none found)."""
+    return None if result is None else result.objectives[LATE]
 
 
 def solve_makespan(

@@ -778,6 +778,16 @@ def _cancelled(old: _Old, stamp: datetime, words: dict[str, str]) -> Event:
 # --- files ----------------------------------------------------------------------------------
 
 
+def _has_tzid(event: Event) -> bool:
+    """Whether the event's dates name a timezone (as `Calendar.get_used_tzids` would find:
+    only DTSTART and DTEND of these events can carry a TZID), without walking every
+    property of every event of the file."""
+    return any(
+        (value := event.get(name)) is not None and "TZID" in value.params
+        for name in ("DTSTART", "DTEND")
+    )
+
+
 def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, bytes]]) -> bytes:
     """The file's text: its properties, the timezones its events use, the events' text."""
     calendar = Calendar()
@@ -793,7 +803,7 @@ def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, byt
     for event, _ in events:
         calendar.add_component(event)
     days = [_day(event.get("DTSTART")) for event, _ in events]
-    if days and calendar.get_used_tzids():
+    if days and any(_has_tzid(event) for event, _ in events):
         calendar.add_missing_timezones(
             first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
         )
