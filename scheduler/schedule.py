@@ -376,6 +376,8 @@ def check_schedule(data: Any, file: str) -> None:
     for index, person in enumerate(staff):
         _check_person(check, person, f"staff[{index}]")
     check.unique(staff, "staff", "staff member")
+    if isinstance(data.get("staff"), list):
+        _check_assignees(check, staff, data.get("tasks"))
     for index, store in enumerate(check.items(data, "stores", "")):
         if check.mapping(store, f"stores[{index}]"):
             check.text(store, "id", f"stores[{index}]")
@@ -438,6 +440,25 @@ def _check_task(check: _Check, task: Any, where: str) -> None:
             if start and end and end < start:
                 continue  # said at end
             check.add(at, stretch, "not within the task's start and end", "days from start to end")
+
+
+def _check_assignees(check: _Check, staff: list[dict], tasks: Any) -> None:
+    """Each task's assignee is one of `staff` (a schedule.json that lists its staff names
+    everyone it assigns: their calendar file is made from that entry)."""
+    ids = [p["id"] for p in staff if isinstance(p.get("id"), str)]
+    known = set(ids)
+    for index, task in enumerate(tasks if isinstance(tasks, list) else []):
+        if not isinstance(task, dict):
+            continue  # recorded already
+        assignee = task.get("assignee")
+        if isinstance(assignee, str) and _ID_TEXT.match(assignee) and assignee not in known:
+            shown = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "")
+            check.add(
+                f"tasks[{index}].assignee",
+                assignee,
+                "not in staff",
+                f"the id of a staff member of this schedule: {shown or 'none listed'}",
+            )
 
 
 def _check_activity(check: _Check, activity: Any, where: str) -> None:

@@ -183,14 +183,6 @@ PLAN_MISTAKES = [
     ("duplicate one-off",
      edit(PLAN, "activities", [{"template": "promo", "start": date(2026, 3, 20)}] * 2),
      ["activities[1].start", "2026-03-20", "same occurrence id promo@2026-03-20"]),
-    ("role nobody holds", edit(PLAN, "staff.1.roles", ["designer"]),
-     ["activities[0].template", "promo", "no staff member has role design", "promo.photos",
-      "did you mean designer"]),
-    ("load above capacity", edit(PLAN, "staff.1.capacity", 20),
-     ["activities[0].template", "promo", "step photos has load 100", "li_na 20"]),
-    ("owner capacity", edit(edit(edit(PLAN, "staff.1.capacity", 30), "staff.0.roles",
-                                 ["operations", "design"]), "activities.0.owner", "li_na"),
-     ["activities[0].template", "step photos has load 100", "li_na 30"]),
     ("store role", edit(edit(edit(PLAN, "stores", [{"id": "tmall"}, {"id": "jd"}]),
                              "staff.1.stores", ["jd"]), "activities.0.store", "tmall"),
      ["activities[0].store", "tmall", "no staff member with role design works for this store"]),
@@ -210,6 +202,30 @@ PLAN_MISTAKES = [
 def test_plan_mistake_is_reported(tmp_path, plan, parts):
     messages = problems(write(tmp_path, plan=plan))
     assert_reported(messages, "plan.yaml: ", *parts)
+
+
+# A step's role or load the staff cannot cover is named in the template file, at the step
+# (FORMAT.md section 7: bad input), with the plan's activity that uses the template.
+STAFFING_MISTAKES = [
+    ("role nobody holds", edit(PLAN, "staff.1.roles", ["designer"]),
+     ["steps[1].role: design: no staff member has role design", "did you mean designer",
+      "plan.yaml activities[0]"]),
+    ("load above capacity", edit(PLAN, "staff.1.capacity", 20),
+     ["steps[1].load: 100: above the capacity of everyone who may do it", "li_na 20",
+      "plan.yaml activities[0]"]),
+    ("owner capacity", edit(edit(edit(PLAN, "staff.1.capacity", 30), "staff.0.roles",
+                                 ["operations", "design"]), "activities.0.owner", "li_na"),
+     ["steps[1].load: 100: above the capacity", "li_na 30", "plan.yaml activities[0]"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("plan", "parts"), [pytest.param(p, s, id=name) for name, p, s in STAFFING_MISTAKES]
+)
+def test_staffing_mistake_is_reported_at_the_template_step(tmp_path, plan, parts):
+    messages = problems(write(tmp_path, plan=plan))
+    assert_reported(messages, f"{tmp_path / 'templates' / 'promo.yaml'}: ", *parts)
+    assert len(messages) == 1, messages
 
 
 # --- the template file ---------------------------------------------------------------

@@ -318,12 +318,19 @@ class Fields:
         return tuple(found)
 
     def local_text(self, key: str, required: bool = False) -> LocalText | None:
-        """A name `{en: ..., zh: ...}`; a plain text, or only one language, serves for both."""
+        """A name `{en: ..., zh: ...}`; a plain text, or only one language, serves for both.
+
+        A number, true/false or a list where the name should be is a mistake (`name: 5`):
+        unlike a title, a name is written as text or as a mapping of language to text.
+        """
         expected = "a text, or {en: ..., zh: ...}"
         value = self.raw(key, required, expected)
         if value is _MISSING:
             return None
-        if not isinstance(value, dict):
+        if not isinstance(value, (dict, str)):  # `name: 5` is no name (a number, a list)
+            self.add(key, value, "not a name", expected)
+            return None
+        if isinstance(value, str):
             text = self.text(key)
             return LocalText(text, text) if text is not None else None
         inner = Fields(self.problems, self.at(key), value)

@@ -121,7 +121,7 @@ def _checked_plan(data: dict, path: Path, problems: Problems) -> Plan:
     template_problems: list[InputProblem] = []
     templates = _used_templates(plan, problems, template_problems)
     if not any(p.path.startswith("staff") for p in problems.found):
-        check_staffing(plan.activities, templates, plan.staff, problems)
+        check_staffing(plan.activities, templates, plan.staff, problems, template_problems)
     if problems or template_problems:
         raise BadInput([*problems.found, *template_problems])
     return replace(plan, templates=templates)

@@ -2,14 +2,16 @@
 
 A step role nobody holds, a store whose activities need a role nobody there holds, and a
 step whose `load` is above the `capacity` of everyone who could do it are bad input, not
-infeasibility: they are found here, before any scheduling, and named in the plan file.
+infeasibility: they are found here, before any scheduling. A role or load is named where it
+is written, in the template file at its step (`my_promo.yaml: steps[1].role`), with the
+plan's activity that uses it; a store, in the plan file at the activity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from scheduler.errors import Problems
+from scheduler.errors import InputProblem, Problems
 from scheduler.plan.fields import close_matches
 from scheduler.plan.model import ActivitySpec, StaffMember, Step, Template
 
@@ -24,49 +26,66 @@ def check_staffing(
     templates: Mapping[str, Template],
     staff: Sequence[StaffMember],
     problems: Problems,
+    template_problems: list[InputProblem],
 ) -> None:
-    """Record every role, store and load of the used templates the staff cannot cover."""
-    _missing_roles(activities, templates, staff, problems)
+    """Record every role, store and load of the used templates the staff cannot cover: a
+    store in `problems` (the plan file's), a role or load in `template_problems`."""
+    _missing_roles(activities, templates, staff, problems.file, template_problems)
     reported: set[tuple[object, ...]] = set()
     for spec in activities:
         template = templates.get(spec.template)
         if template is None:
             continue
-        for step in template.steps:
+        for index, step in enumerate(template.steps):
             holders = [p for p in staff if step.role in p.roles]
             if holders:
                 _check_store(spec, template, step, holders, problems, reported)
-                _check_load(spec, template, step, holders, problems, reported)
+                used_by = _used_by(problems.file, spec)
+                where = (template, index)
+                _check_load(spec, where, holders, used_by, template_problems, reported)
+
+
+def _used_by(plan_file: str, spec: ActivitySpec) -> str:
+    """`used by plan.yaml activities[3] (my_one)`: the activity that needs a template's step."""
+    name = f" ({spec.id})" if spec.id else ""
+    return f"used by {plan_file} activities[{spec.index}]{name}"
 
 
 def _missing_roles(
     activities: Sequence[ActivitySpec],
     templates: Mapping[str, Template],
     staff: Sequence[StaffMember],
-    problems: Problems,
+    plan_file: str,
+    found: list[InputProblem],
 ) -> None:
-    """One mistake per step role nobody holds, at the first activity that needs it."""
+    """One mistake per template step whose role nobody holds, at the step's `role` in the
+    template file, naming the first activity of the plan that uses the template."""
     held = sorted({role for person in staff for role in person.roles})
-    needed: dict[str, tuple[int, str, list[str]]] = {}  # role -> (activity, template, steps)
+    seen: set[str] = set()
     for spec in activities:
         template = templates.get(spec.template)
-        for step in template.steps if template else ():
+        if template is None or template.id in seen:
+            continue
+        seen.add(template.id)
+        for index, step in enumerate(template.steps):
             if step.role in held:
                 continue
-            _, _, steps = needed.setdefault(step.role, (spec.index, template.id, []))
-            if f"{template.id}.{step.id}" not in steps:
-                steps.append(f"{template.id}.{step.id}")
-    for role, (index, template_id, steps) in needed.items():
-        hint = close_matches(role, held)
-        expected = f"needed by {', '.join(steps)}; roles on the staff: {', '.join(held) or 'none'}"
-        if hint:
-            expected = f"did you mean {hint[0]}? " + expected
-        problems.add(
-            f"activities[{index}].template",
-            template_id,
-            f"no staff member has role {role}",
-            expected,
-        )
+            hint = close_matches(step.role, held)
+            expected = (
+                f"a role someone on the staff holds: {', '.join(held) or 'none'}; "
+                f"{_used_by(plan_file, spec)}"
+            )
+            if hint:
+                expected = f"did you mean {hint[0]}? " + expected
+            found.append(
+                InputProblem(
+                    str(template.source),
+                    f"steps[{index}].role",
+                    step.role,
+                    f"no staff member has role {step.role}",
+                    expected,
+                )
+            )
 
 
 def _check_store(
@@ -93,13 +112,16 @@ def _check_store(
 
 def _check_load(
     spec: ActivitySpec,
-    template: Template,
-    step: Step,
+    where: tuple[Template, int],
     holders: Sequence[StaffMember],
-    problems: Problems,
+    used_by: str,
+    found: list[InputProblem],
     reported: set[tuple[object, ...]],
 ) -> None:
-    """Someone who may do the step has a capacity of at least its load."""
+    """Someone who may do the step (the template's step number `where[1]`) has a capacity
+    of at least its load; else a mistake at the step's `load` in the template file."""
+    template, index = where
+    step = template.steps[index]
     able = [p for p in holders if works_for(p, spec.store)]
     owner = next((p for p in able if p.id == spec.owner), None)
     if owner is not None:
@@ -111,9 +133,12 @@ def _check_load(
         return
     reported.add(key)
     capacities = ", ".join(f"{p.id} {p.capacity}" for p in able)
-    problems.add(
-        f"activities[{spec.index}].template",
-        template.id,
-        f"step {step.id} has load {step.load}, above the capacity of everyone who may do it",
-        f"load at most the capacity of someone with role {step.role}: {capacities}",
+    found.append(
+        InputProblem(
+            str(template.source),
+            f"steps[{index}].load",
+            step.load,
+            "above the capacity of everyone who may do it",
+            f"at most the capacity of someone with role {step.role}: {capacities}; {used_by}",
+        )
     )

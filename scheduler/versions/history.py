@@ -186,7 +186,7 @@ def append(previous: Path, staged: Path, entry: Entry) -> int:
     """Copy the history at `previous` (when there is one) to `staged` and add `entry` to it
     as the next version; returns its number."""
     staged.unlink(missing_ok=True)
-    with _connect(staged) as target:
+    with _connect(staged, named=previous) as target:
         if previous.is_file():
             with _connect(previous, read_only=True) as source:
                 _check_schema(source, previous)
@@ -217,7 +217,7 @@ def update(path: Path, change: Callable[[sqlite3.Connection], None]) -> None:
     staged = Path(name)
     try:
         staged.unlink()
-        with _connect(staged) as target:
+        with _connect(staged, named=path) as target:
             with _connect(path, read_only=True) as source:
                 _check_schema(source, path)
                 source.backup(target)
@@ -415,20 +415,52 @@ def _reading(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextlib.contextmanager
-def _connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+def _connect(
+    path: Path, read_only: bool = False, named: Path | None = None
+) -> Iterator[sqlite3.Connection]:
+    """A connection to the database file `path`; its errors become HistoryError. A copy
+    being written in the place of another file says so as `named`: the history the user
+    knows (DIR/history.sqlite, not its staged copy or temporary file)."""
+    shown = named or path
     try:
         if read_only:  # an installed history is never changed, only replaced whole
             db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
         else:
             db = sqlite3.connect(path)
     except sqlite3.Error as error:
-        raise HistoryError(f"{path}: cannot open the history ({error})") from error
+        raise HistoryError(f"{shown}: cannot open the history ({error})") from error
     try:
         yield db
     except sqlite3.DatabaseError as error:
-        raise HistoryError(f"{path}: not a readable history ({error})") from error
+        raise _failure(error, shown, read_only) from error
     finally:
         db.close()
+
+
+_NOT_WRITTEN = {  # SQLite's primary result codes of a write the file system refused
+    sqlite3.SQLITE_IOERR: "the disk refused the write (I/O error)",
+    sqlite3.SQLITE_READONLY: "the folder or file is read-only",
+    sqlite3.SQLITE_CANTOPEN: "the file cannot be made or opened",
+}
+
+
+def _failure(error: sqlite3.DatabaseError, path: Path, read_only: bool) -> HistoryError:
+    """What went wrong with the history `path`, in the user's terms: a full disk (SQLite's
+    SQLITE_FULL, "database or disk is full") names the folder; a damaged file is not a
+    readable history."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    folder = path.parent
+    if code == sqlite3.SQLITE_FULL:
+        return HistoryError(
+            f"{path}: the disk is full: no room in {folder} to write the history "
+            f"(free some space; {folder} keeps its previous version)"
+        )
+    if code in _NOT_WRITTEN and not read_only:
+        return HistoryError(
+            f"{path}: cannot be written: {_NOT_WRITTEN[code]} ({error}; "
+            f"{folder} keeps its previous version)"
+        )
+    return HistoryError(f"{path}: not a readable history ({error})")
 
 
 def _check_schema(db: sqlite3.Connection, path: Path) -> None:
