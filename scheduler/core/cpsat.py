@@ -89,6 +89,7 @@ CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous
 RELAX_SHARE = 0.15  # of the effort, at most, for the lower bound of relaxations (when late)
 RELAX_MAX_WINDOW = 60  # late window beyond which a relaxation is not tried
 LNS_MIN_TASKS = 500  # tasks from which the search goes a part at a time (core/lns.py)
+WHOLE_SHARE = 0.5  # of the search's work left, at most, for the whole model (with a start)
 
 
 def solve(
@@ -115,7 +116,8 @@ def solve(
     if start is None or (start.objectives[LATE] > dates and not large):
         start = _near_start(problem, start, clock, workers, dates)
     relaxed = 0  # a proven lower bound of the least lateness from relaxations
-    if start is None or start.objectives[LATE] > dates:
+    if (start is None or start.objectives[LATE] > dates) and not large:
+        # (their models are the whole problem's size: too large to solve when it is large)
         relaxed = _relaxed_bound(problem, clock, workers)
     floor = max(dates, relaxed)
     parts = {"dates": dates, "relaxation": relaxed}
@@ -141,12 +143,12 @@ def solve(
         not large
         and start is not None
         and first.status == FEASIBLE
-        and first.starts == start.starts
-        and clock.remaining() > clock.effort * POLISH_SHARE + SUB_EFFORT
+        and _search_budget(problem, clock) - clock.spent > SUB_EFFORT / 10
     ):
-        # the whole model stopped short of its proof without improving the first schedule:
-        # what is left of the search's share goes to a part at a time
-        first = lns.improve(problem, first, floor, _search_budget(problem, clock), clock, executor)
+        # the whole model stopped short of its proof: what is left of the search's share
+        # goes to a part at a time
+        low = max(floor, first.bounds.get(LATE, 0))
+        first = lns.improve(problem, first, low, _search_budget(problem, clock), clock, executor)
         window = max(window, _overshoot(problem, first))
     if first.has_solution and floor > first.bounds.get(LATE, 0):
         proven = first.objectives[LATE] == floor
@@ -264,8 +266,11 @@ def _least_lateness(
     (`floor`: a proven lower bound, so that reaching it ends the search)."""
     if start is not None:  # the capped model must admit the heuristic's schedule
         window = max(window, _overshoot(problem, start))
+    limit = None
+    if start is not None:  # half of what is left, the rest for a part at a time (lns.py)
+        limit = max(0.01, (_search_budget(problem, clock) - clock.spent) * WHOLE_SHARE)
     while True:
-        first = _solve_lateness(problem, window, clock, workers, start, floor=floor)
+        first = _solve_lateness(problem, window, clock, workers, start, limit, floor=floor)
         if first.status == INFEASIBLE:
             if start is None and _feasibility(problem, clock, workers) not in (OPTIMAL, FEASIBLE):
                 return first, window  # impossible (or not known) whatever the window

@@ -119,14 +119,15 @@ def improve(
     if violations(problem, starts, resources):
         return start  # never trade a schedule for a broken one
     total = sum(late)
+    bound = min(total, max(floor, start.bounds.get("late", 0)))
     return replace(
         start,
-        status=OPTIMAL if total <= floor else FEASIBLE,
+        status=OPTIMAL if total <= bound else FEASIBLE,
         starts=tuple(starts),
         resources=tuple(resources),
         lateness=tuple(late),
         objectives={**start.objectives, "late": total},
-        bounds={**start.bounds, "late": min(floor, total)},
+        bounds={**start.bounds, "late": bound},
     )
 
 
