@@ -54,8 +54,11 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from scheduler.core import lns
+from scheduler.core.bounds import date_bound
 from scheduler.core.check import violations
 from scheduler.core.greedy import serial_schedule
+from scheduler.core.lns import SUB_EFFORT
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
@@ -69,6 +72,7 @@ from scheduler.core.windows import (
     pinned_part,
     preferred_starts,
 )
+from scheduler.executors import IN_PROCESS, Executor
 
 LATE = "late"
 CHANGES = "changes"
@@ -79,11 +83,14 @@ MAKESPAN = "makespan"
 DEFAULT_EFFORT = 20.0
 LATE_WINDOW = 15  # time units past its due a task may end in the first lateness model
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
+POLISH_SLICE = 0.05  # of the effort per slice of the tie-break (stopped by a slice without gain)
 NEAR_SHARE = 0.2  # of the effort, at most, for first schedules near the due dates
 NEAR_MARGINS = (20, 60, 180)  # periods before its preferred start a task may start there
 CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
 RELAX_SHARE = 0.15  # of the effort, at most, for the lower bound of relaxations (when late)
 RELAX_MAX_WINDOW = 60  # late window beyond which a relaxation is not tried
+LNS_MIN_TASKS = 500  # tasks from which the search goes a part at a time (core/lns.py)
+WHOLE_SHARE = 0.5  # of the search's work left, at most, for the whole model (with a start)
 
 
 def solve(
@@ -95,31 +102,44 @@ def solve(
     late_window: int = LATE_WINDOW,
     explain: bool = True,
     progress: Callable[[str, int | None, int | None], None] | None = None,
+    executor: Executor = IN_PROCESS,
 ) -> Result:
     """The best schedule for `problem` found within `effort` units of deterministic work.
 
     The same problem, effort and workers give the same result on any machine under any
-    load; `time_limit` seconds is a safety net that, when it cuts the search short, marks
-    the result `cut_short`. `progress(phase, late, bound)` is told each phase as it begins,
-    with the least lateness found so far and its proven bound (None: not known yet).
+    load and on any `executor` (where the independent sub-solves of a large-neighbourhood
+    search run); `time_limit` seconds is a safety net that, when it cuts the search short,
+    marks the result `cut_short`. `progress(phase, late, bound)` is told each phase as it
+    begins, with the least lateness found so far and its proven bound (None: not known).
     """
     clock = _Budget(effort, time_limit)
     report = progress or (lambda _phase, _late, _bound: None)
     report("first schedule", None, None)
+    dates, _ = date_bound(problem)  # no schedule is less late than its earliest ends
+    large = len(problem.tasks) >= LNS_MIN_TASKS
     start = _greedy_start(problem)
-    if start is None or start.objectives[LATE] > 0:
-        report("near part", _late_of(start), None)
-        start = _near_start(problem, start, clock, workers)
-    floor = 0  # a proven lower bound of the least lateness
-    if start is None or start.objectives[LATE] > 0:
-        report("bound", _late_of(start), None)
-        floor = _relaxed_bound(problem, clock, workers)
+    if start is None or (start.objectives[LATE] > dates and not large):
+        report("near part", _late_of(start), dates)
+        start = _near_start(problem, start, clock, workers, dates)
+    relaxed = 0  # a proven lower bound of the least lateness from relaxations
+    if (start is None or start.objectives[LATE] > dates) and not large:
+        # (their models are the whole problem's size: too large to solve when it is large)
+        report("bound", _late_of(start), dates)
+        relaxed = _relaxed_bound(problem, clock, workers)
+    floor = max(dates, relaxed)
+    parts = {"dates": dates, "relaxation": relaxed}
     if start is not None and start.objectives[LATE] == floor:
-        # no lateness at all, or as little as a relaxation needs: nothing can be better
+        # no lateness at all, or as little as a bound allows: nothing can be better
         first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window
+    elif large and start is not None:
+        # one model of the whole is too large to improve its first schedule: a part at a time
+        report("neighbourhoods", _late_of(start), floor)
+        first = lns.improve(problem, start, floor, _search_budget(problem, clock), clock, executor)
+        window = max(late_window, _overshoot(problem, first))
     else:
         report("lateness", _late_of(start), floor)
         first, window = _least_lateness(problem, start, late_window, clock, workers, floor)
+        parts["search"] = first.bounds.get(LATE, 0) if first.has_solution else 0
     if start is not None and (
         not first.has_solution or start.objectives[LATE] <= first.objectives[LATE]
     ):
@@ -128,6 +148,17 @@ def solve(
         proven = first.status == OPTIMAL and first.objectives[LATE] == start.objectives[LATE]
         bound = min(first.bounds.get(LATE, 0), start.objectives[LATE])
         first = replace(start, status=OPTIMAL if proven else FEASIBLE, bounds={LATE: max(0, bound)})
+    if (
+        not large
+        and start is not None
+        and first.status == FEASIBLE
+        and _search_budget(problem, clock) - clock.spent > SUB_EFFORT / 10
+    ):
+        # the whole model stopped short of its proof: what is left of the search's share
+        # goes to a part at a time
+        low = max(floor, first.bounds.get(LATE, 0))
+        first = lns.improve(problem, first, low, _search_budget(problem, clock), clock, executor)
+        window = max(window, _overshoot(problem, first))
     if first.has_solution and floor > first.bounds.get(LATE, 0):
         proven = first.objectives[LATE] == floor
         first = replace(
@@ -135,9 +166,10 @@ def solve(
         )
     if first.status == INFEASIBLE:
         conflict = find_conflict(problem, clock) if explain else ()
-        return clock.stamp(Result(INFEASIBLE, conflict=conflict))
+        return clock.stamp(Result(INFEASIBLE, conflict=conflict, late_bounds=parts))
     if first.status == UNKNOWN:
-        return clock.stamp(Result(UNKNOWN))
+        return clock.stamp(Result(UNKNOWN, late_bounds=parts))
+    first = replace(first, late_bounds=parts)
     if _has_previous(problem):
         report("least change", first.objectives[LATE], first.bounds.get(LATE))
         first = _solve_changes(problem, window, first, clock, workers)
@@ -250,8 +282,11 @@ def _least_lateness(
     (`floor`: a proven lower bound, so that reaching it ends the search)."""
     if start is not None:  # the capped model must admit the heuristic's schedule
         window = max(window, _overshoot(problem, start))
+    limit = None
+    if start is not None:  # half of what is left, the rest for a part at a time (lns.py)
+        limit = max(0.01, (_search_budget(problem, clock) - clock.spent) * WHOLE_SHARE)
     while True:
-        first = _solve_lateness(problem, window, clock, workers, start, floor=floor)
+        first = _solve_lateness(problem, window, clock, workers, start, limit, floor=floor)
         if first.status == INFEASIBLE:
             if start is None and _feasibility(problem, clock, workers) not in (OPTIMAL, FEASIBLE):
                 return first, window  # impossible (or not known) whatever the window
@@ -265,10 +300,11 @@ def _least_lateness(
 
 
 def _near_start(
-    problem: Problem, start: Result | None, clock: _Budget, workers: int
+    problem: Problem, start: Result | None, clock: _Budget, workers: int, floor: int = 0
 ) -> Result | None:
     """The better of `start` and the schedules CP-SAT finds when every task stays near its
-    due dates (`near_part`, margins widening while its share of the effort lasts).
+    due dates (`near_part`, margins widening while its share of the effort lasts), until
+    one reaches `floor`, a proven lower bound.
 
     Where the heuristic misses a due date or a deadline, the whole problem's windows reach
     far back (the working calendar covers years) and CP-SAT may find nothing in a small
@@ -279,11 +315,12 @@ def _near_start(
         limit = min(budget, clock.effort) - clock.spent
         if limit < 0.01 or clock.out_of_time():
             break
-        found = _solve_lateness(near_part(problem, margin), margin, clock, workers, best, limit)
+        part = near_part(problem, margin)
+        found = _solve_lateness(part, margin, clock, workers, best, limit, floor=floor)
         if found.has_solution and (best is None or found.objectives[LATE] < best.objectives[LATE]):
             late = found.objectives[LATE]
-            best = replace(found, status=OPTIMAL if late == 0 else FEASIBLE, bounds={LATE: 0})
-        if best is not None and best.objectives[LATE] == 0:
+            best = replace(found, status=OPTIMAL if late <= floor else FEASIBLE, bounds={LATE: 0})
+        if best is not None and best.objectives[LATE] <= floor:
             break
         if margin >= problem.horizon:
             break
@@ -294,7 +331,8 @@ def _relaxed_bound(problem: Problem, clock: _Budget, workers: int) -> int:
     """A proven lower bound of the least lateness: the largest least lateness of the
     relaxations that limit one resource group only (`relaxation.only_group`), each solved
     from its heuristic schedule within a share of the effort. Groups whose heuristic
-    schedule is on time bound nothing and cost nothing."""
+    schedule is on time, or as late as its date bound (`bounds.date_bound`), bound nothing
+    beyond the whole problem's date bound and cost nothing."""
     groups = resource_groups(problem)
     if len(groups) < 2:
         return 0  # the relaxation would be the problem itself
@@ -302,10 +340,11 @@ def _relaxed_bound(problem: Problem, clock: _Budget, workers: int) -> int:
     for group in groups:
         part = only_group(problem, group)
         start = _greedy_start(part)
-        if start is not None and start.objectives[LATE] > 0:
-            late.append((part, start))
+        dates, _ = date_bound(part)
+        if start is not None and start.objectives[LATE] > dates:
+            late.append((part, start, dates))
     bound = 0
-    for part, start in late:
+    for part, start, dates in late:
         if clock.out_of_time():
             break
         # a window up to the heuristic's total lateness makes the capped bound the true one;
@@ -317,10 +356,19 @@ def _relaxed_bound(problem: Problem, clock: _Budget, workers: int) -> int:
         limit = clock.effort * RELAX_SHARE / len(late)
         # CP-SAT's presolve costs these models more than it gives (they are proven sooner
         # without it)
-        found = _solve_lateness(part, window, clock, workers, start, limit, cp_model_presolve=False)
+        found = _solve_lateness(
+            part, window, clock, workers, start, limit, floor=dates, cp_model_presolve=False
+        )
         if found.has_solution:
             bound = max(bound, found.bounds[LATE])
     return bound
+
+
+def _search_budget(problem: Problem, clock: _Budget) -> float:
+    """The deterministic work, counted from the start, up to which the least-lateness
+    search may go (the rest is kept for least change and the tie-break)."""
+    reserve = clock.effort * (POLISH_SHARE + (CHANGE_SHARE if _has_previous(problem) else 0))
+    return clock.effort - reserve
 
 
 def _overshoot(problem: Problem, solution: Result) -> int:
@@ -782,7 +830,7 @@ def _solve_lateness(
         resources,
         late,
         objectives={LATE: sum(late)},
-        bounds={LATE: _capped(int(solver.BestObjectiveBound()), window)},
+        bounds={LATE: max(floor, _capped(int(solver.BestObjectiveBound()), window))},
     )
 
 
@@ -826,6 +874,10 @@ def _solve_delay(
     clock: _Budget,
     workers: int,
 ) -> Result:
+    """The tie-break: with the least lateness (and least change) kept, the least delay,
+    keeping `first`'s resources where that costs nothing. Solved in slices of
+    deterministic work, each from the last one's schedule, until a slice gains nothing,
+    the proof is done, or its share of the effort is spent."""
     est, lst = _windows(problem, window)
     built = _Model(problem, est, lst)
     built.model.Add(built.add_lateness() <= first.objectives[LATE])
@@ -835,20 +887,34 @@ def _solve_delay(
     # keep the first solution's resources where it costs no delay (its balance of work)
     kept = [tv.chosen[r] for tv, r in zip(built.vars, first.resources, strict=True)]
     built.model.Minimize(delay * (len(kept) + 1) - sum(kept))
-    built.add_hint(first)
-    code, solver = clock.run(built.model, clock.effort * POLISH_SHARE, workers)
-    status = _status(code)
-    if status not in (OPTIMAL, FEASIBLE):
+    budget = clock.spent + clock.effort * POLISH_SHARE
+    best, value, bound = None, None, 0
+    while True:
+        limit = min(clock.effort * POLISH_SLICE, budget - clock.spent)
+        if limit < 0.01 or clock.out_of_time():
+            break
+        built.model.ClearHints()
+        built.add_hint(best or first)
+        code, solver = clock.run(built.model, limit, workers)
+        if _status(code) not in (OPTIMAL, FEASIBLE):
+            break
+        gained = value is None or solver.ObjectiveValue() < value
+        bound = max(bound, _delay_bound(solver, len(kept)))
+        if gained:
+            starts, resources, late = built.read(solver)
+            value = solver.ObjectiveValue()
+            best = replace(
+                first,
+                starts=starts,
+                resources=resources,
+                lateness=late,
+                objectives={**first.objectives, LATE: sum(late), DELAY: int(solver.Value(delay))},
+            )
+        if not gained or _status(code) == OPTIMAL:
+            break
+    if best is None:
         return Result(UNKNOWN)
-    starts, resources, late = built.read(solver)
-    return Result(
-        first.status,
-        starts,
-        resources,
-        late,
-        objectives={**first.objectives, LATE: sum(late), DELAY: int(solver.Value(delay))},
-        bounds={**first.bounds, DELAY: _delay_bound(solver, len(kept))},
-    )
+    return replace(best, bounds={**first.bounds, DELAY: min(bound, best.objectives[DELAY])})
 
 
 def _delay_bound(solver: cp_model.CpSolver, kept: int) -> int:

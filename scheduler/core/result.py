@@ -17,6 +17,10 @@ class Result:
     starts/resources/lateness are indexed like `Problem.tasks` (empty without a solution).
     objectives: the value of each named objective term, in lexicographic order.
     bounds: the proven lower bound of each objective term.
+    late_bounds: where the bound of the least lateness comes from: `dates` (earliest ends
+    from dates, lags, precedences and leave, before any search), `relaxation` (relaxations
+    solved with CP-SAT), `search` (the whole model's search), `decomposition` (independent
+    parts solved alone); `bounds["late"]` is their largest.
     conflict: names of constraint terms that together admit no schedule (when infeasible).
     """
 
@@ -30,6 +34,7 @@ class Result:
     conflict: tuple[str, ...] = ()
     effort: float = 0.0  # deterministic work spent (CP-SAT deterministic time)
     cut_short: bool = False  # the wall-clock safety limit stopped the search
+    late_bounds: dict[str, int] = field(default_factory=dict)  # the lateness bound's sources
 
     @property
     def has_solution(self) -> bool:

@@ -63,7 +63,7 @@ def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> 
             end = min(end, last_caps[i] + 1)
         lst.append(end - task.duration if task.fixed_start is None else task.fixed_start)
     for p in reversed(topological_precedences(problem)):
-        lst[p.pred] = min(lst[p.pred], _latest_before(problem, p, lst[p.succ]))
+        lst[p.pred] = min(lst[p.pred], latest_before(problem, p, lst[p.succ]))
     return lst
 
 
@@ -90,7 +90,7 @@ def _latest_for_dues(problem: Problem) -> list[int | None]:
     for p in reversed(topological_precedences(problem)):
         after = latest[p.succ]
         if after is not None:
-            before = _latest_before(problem, p, after)
+            before = latest_before(problem, p, after)
             latest[p.pred] = before if latest[p.pred] is None else min(latest[p.pred], before)
     return latest
 
@@ -183,7 +183,7 @@ def _own_release(task) -> int | None:
     return task.fixed_start if task.fixed_start is not None else task.release
 
 
-def _latest_before(problem: Problem, p: Precedence, succ_start: int) -> int:
+def latest_before(problem: Problem, p: Precedence, succ_start: int) -> int:
     """The latest start of p.pred that lets p.succ start at `succ_start`."""
     pred = problem.tasks[p.pred]
     if p.scale is Scale.PERIODS:

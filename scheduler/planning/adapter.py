@@ -270,6 +270,7 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
         solver={
             "objectives": dict(result.objectives),
             "bounds": dict(result.bounds),
+            "late_bounds": dict(result.late_bounds),
             "effort": result.effort,
             "cut_short": result.cut_short,
             "seconds": round(result.runtime, 3),

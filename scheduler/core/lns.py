@@ -1,0 +1,265 @@
+"""Large-neighbourhood search: improve a schedule one part at a time, the rest fixed.
+
+Where one CP-SAT model of the whole problem is too large to improve its first schedule
+(thousands of tasks with year-long windows), the search re-solves small *neighbourhoods*
+instead. A neighbourhood is a time window of the current schedule cut along the
+task-resource graph: the tasks running in the window (or due in it, for a late task),
+split into the connected components that their precedences and shared resource groups
+form. Every other task stays where it is: its precedences become releases and deadlines of
+the free tasks, and its work a fixed interval on its resources. CP-SAT minimises the free
+tasks' lateness from their current places; a better answer is accepted. Every schedule
+kept is a schedule of the whole problem, so the search never loses the one it started from
+and never gets worse.
+
+The components of one window share no resource and no precedence, so they are independent
+sub-solves: they run through an executor (`scheduler.executors`), in order, and their
+improvements are merged. Windows go from the first period to the last, then again,
+shifted by half a window, then with wider windows, until a whole round of passes improves
+nothing, the lateness reaches its proven lower bound, or the effort is spent. Each
+sub-solve is bounded by deterministic work and runs one CP-SAT worker with a fixed seed:
+the same problem and effort give the same schedule on any executor.
+
+What it costs: an improvement that needs tasks far apart in time to move together (a
+long chain, or a resource freed in one month for a task in another) is found only as far
+as a window reaches; the result is a local optimum, as good as the bound it is reported
+beside says.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import networkx as nx
+
+from scheduler.core.check import violations
+from scheduler.core.problem import Problem, Task
+from scheduler.core.result import FEASIBLE, OPTIMAL, Result
+from scheduler.core.windows import follow, latest_before, topological_precedences
+from scheduler.executors import IN_PROCESS, Executor
+
+WINDOWS = (20, 60)  # periods per window, in turn (four and twelve working weeks)
+SUB_EFFORT = 1.0  # deterministic work per neighbourhood sub-solve, at most
+MAX_FREE = 600  # tasks free in one sub-solve, at most (the earliest-starting ones)
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """One sub-solve's input: the sub-problem, where its free tasks are now, and limits."""
+
+    problem: Problem  # the free tasks first (`free` of them), then the fixed ones it needs
+    free: tuple[int, ...]  # their indices in the whole problem
+    starts: tuple[int, ...]  # the sub-problem's current schedule (its hint)
+    resources: tuple[int, ...]
+    late: int  # the free tasks' current lateness
+    effort: float
+    time_limit: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A sub-solve's result: better places of the free tasks, or none."""
+
+    starts: tuple[int, ...] | None
+    resources: tuple[int, ...] | None
+    late: int
+    effort: float
+    cut_short: bool
+
+
+def improve(
+    problem: Problem,
+    start: Result,
+    floor: int,
+    budget: float,
+    clock,
+    executor: Executor = IN_PROCESS,
+    window: tuple[int, ...] = WINDOWS,
+) -> Result:
+    """`start` improved neighbourhood by neighbourhood (see the module docstring) until its
+    lateness reaches `floor` (a proven lower bound), a round of passes over every window
+    size (`window`: periods) and offset gains nothing, or `clock` (cpsat's budget: `spent`,
+    `out_of_time`, `time_limit`, `elapsed`) has spent `budget` units of deterministic work."""
+    starts, resources = list(start.starts), list(start.resources)
+    late = _lateness(problem, starts)
+    group_of = group_of_tasks(problem)
+    passes = [(size, offset) for size in window for offset in (0, size // 2)]
+    idle, turn = 0, 0
+    while sum(late) > floor and idle < len(passes):
+        size, offset = passes[turn % len(passes)]
+        turn += 1
+        gained = False
+        for begin in range(offset - size if offset else 0, problem.horizon, size):
+            if clock.spent >= budget or clock.out_of_time() or sum(late) <= floor:
+                idle = len(passes)  # nothing left to spend, or nothing to gain: stop
+                break
+            batch = window_parts(problem, starts, late, begin, begin + size, group_of)
+            if not batch:
+                continue
+            items = []
+            for free in batch:
+                sub, s, r = sub_problem(problem, starts, resources, free)
+                items.append(
+                    Neighbourhood(
+                        sub, tuple(free), tuple(s), tuple(r), sum(late[i] for i in free),
+                        min(SUB_EFFORT, max(0.01, (budget - clock.spent) / len(batch))),
+                        max(0.1, clock.time_limit - clock.elapsed()),
+                    )
+                )  # fmt: skip
+            for item, answer in zip(items, executor.map(solve_neighbourhood, items), strict=True):
+                clock.spent += answer.effort
+                clock.cut_short = clock.cut_short or answer.cut_short
+                if answer.starts is None or answer.late >= item.late:
+                    continue
+                for k, i in enumerate(item.free):
+                    starts[i], resources[i] = answer.starts[k], answer.resources[k]
+                late = _lateness(problem, starts)
+                gained = True
+        idle = 0 if gained else idle + 1
+    if violations(problem, starts, resources):
+        return start  # never trade a schedule for a broken one
+    total = sum(late)
+    bound = min(total, max(floor, start.bounds.get("late", 0)))
+    return replace(
+        start,
+        status=OPTIMAL if total <= bound else FEASIBLE,
+        starts=tuple(starts),
+        resources=tuple(resources),
+        lateness=tuple(late),
+        objectives={**start.objectives, "late": total},
+        bounds={**start.bounds, "late": bound},
+    )
+
+
+def solve_neighbourhood(item: Neighbourhood) -> Answer:
+    """The least lateness of one neighbourhood's free tasks, searched from their current
+    places with one CP-SAT worker within its effort (a module-level function of one
+    picklable argument: executors may run it anywhere)."""
+    from scheduler.core import cpsat  # cpsat runs this search: imported when it runs
+
+    clock = cpsat._Budget(item.effort, item.time_limit)
+    hint = Result(FEASIBLE, item.starts, item.resources)
+    window = max(cpsat.LATE_WINDOW, cpsat._overshoot(item.problem, hint))
+    found = cpsat._solve_lateness(item.problem, window, clock, 1, hint, item.effort)
+    if not found.has_solution:
+        return Answer(None, None, item.late, clock.spent, clock.cut_short)
+    n = len(item.free)
+    return Answer(
+        found.starts[:n], found.resources[:n], found.objectives["late"], clock.spent,
+        clock.cut_short,
+    )  # fmt: skip
+
+
+def _lateness(problem: Problem, starts: list[int]) -> list[int]:
+    """Each task's lateness when it starts at `starts`."""
+    return [
+        0 if t.due is None else max(0, problem.time(s + t.duration - 1) - t.due)
+        for t, s in zip(problem.tasks, starts, strict=True)
+    ]
+
+
+def window_parts(
+    problem: Problem,
+    starts: list[int],
+    late: list[int],
+    begin: int,
+    end: int,
+    group_of: list[int] | None = None,
+) -> list[list[int]]:
+    """The free task sets of the window [begin, end): the tasks running in it, and the late
+    ones due in it, split into the components their precedences and resource groups link
+    (no shared resource, no precedence between two of them); only those holding a late
+    task, each cut to its MAX_FREE earliest-starting tasks."""
+    tasks = problem.tasks
+    group_of = group_of or group_of_tasks(problem)
+    inside = [
+        i
+        for i, t in enumerate(tasks)
+        if (starts[i] < end and starts[i] + t.duration > begin)
+        or (late[i] > 0 and t.due is not None and begin <= problem.last_period_at(t.due) < end)
+    ]
+    if not any(late[i] > 0 for i in inside):
+        return []
+    graph = nx.Graph()
+    graph.add_nodes_from(inside)
+    chosen = set(inside)
+    graph.add_edges_from(
+        (p.pred, p.succ) for p in problem.precedences if p.pred in chosen and p.succ in chosen
+    )
+    first_of_group: dict[int, int] = {}
+    for i in inside:
+        graph.add_edge(first_of_group.setdefault(group_of[i], i), i)
+    parts = []
+    for component in sorted(nx.connected_components(graph), key=min):
+        if any(late[i] > 0 for i in component):
+            parts.append(sorted(component, key=lambda i: (starts[i], i))[:MAX_FREE])
+    return parts
+
+
+def group_of_tasks(problem: Problem) -> list[int]:
+    """Each task's resource group (resources that tasks link as alternatives or hold
+    together), the same number for tasks that may compete for a resource."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(problem.resources)))
+    for task in problem.tasks:
+        held = [*task.resources, *(r for r, _ in task.uses)]
+        graph.add_edges_from(itertools.pairwise(held))
+    root = {}
+    for k, component in enumerate(sorted(nx.connected_components(graph), key=min)):
+        for r in component:
+            root[r] = k
+    return [root[(*task.resources, *(r for r, _ in task.uses))[0]] for task in problem.tasks]
+
+
+def sub_problem(
+    problem: Problem, starts: list[int], resources: list[int], free: list[int]
+) -> tuple[Problem, list[int], list[int]]:
+    """The problem of placing the `free` tasks with every other task where it is: their
+    precedences with fixed tasks become releases and deadlines, fixed tasks on a resource
+    the free ones may use stay there as pinned tasks without a due date. Returns it and
+    its current schedule (free tasks first, in the order given)."""
+    chosen = set(free)
+    index = {i: k for k, i in enumerate(free)}
+    release = {i: problem.tasks[i].release for i in free}
+    deadline = {i: problem.tasks[i].deadline for i in free}
+    kept = []
+    for p in topological_precedences(problem):
+        if p.succ in chosen and p.pred not in chosen:
+            at = follow(problem, p, starts[p.pred])
+            release[p.succ] = at if release[p.succ] is None else max(release[p.succ], at)
+        elif p.pred in chosen and p.succ not in chosen:
+            end = latest_before(problem, p, starts[p.succ]) + problem.tasks[p.pred].duration
+            deadline[p.pred] = end if deadline[p.pred] is None else min(deadline[p.pred], end)
+        elif p.pred in chosen and p.succ in chosen:
+            kept.append(replace(p, pred=index[p.pred], succ=index[p.succ]))
+    tasks = [
+        replace(problem.tasks[i], release=release[i], deadline=deadline[i], previous=None)
+        for i in free
+    ]
+    usable = {
+        r
+        for i in free
+        for r in (*problem.tasks[i].resources, *(u for u, _ in problem.tasks[i].uses))
+    }
+    fixed = []
+    for j, task in enumerate(problem.tasks):
+        if j in chosen:
+            continue
+        own = (resources[j],) if resources[j] >= 0 else ()
+        if not usable.intersection((*own, *(u for u, _ in task.uses))):
+            continue
+        fixed.append(j)
+        tasks.append(
+            Task(
+                task.name,
+                task.duration,
+                own,
+                demand=task.demand,
+                fixed_start=starts[j],
+                fixed_resource=own[0] if own else None,
+                uses=task.uses,
+            )
+        )
+    sub = replace(problem, tasks=tuple(tasks), precedences=tuple(kept), hint={})
+    order = [*free, *fixed]
+    return sub, [starts[i] for i in order], [resources[i] for i in order]

@@ -1,0 +1,183 @@
+"""The date bound and the large-neighbourhood search of the core, on generated problems.
+
+Every schedule is checked by `core.check.violations` (written apart from the model and the
+search) and its lateness recomputed here from the problem's definitions.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+from hypothesis import given, note
+from property_settings import SEED_NOTE, property_test
+from test_core import brute_force_lateness, tiny_problems
+
+from scheduler.core import (
+    FEASIBLE,
+    OPTIMAL,
+    Precedence,
+    Problem,
+    Resource,
+    Scale,
+    Task,
+    cpsat,
+    lns,
+    solve,
+)
+from scheduler.core.bounds import date_bound, earliest_ends
+from scheduler.core.check import violations
+from scheduler.executors import IN_PROCESS
+
+
+def lateness(problem: Problem, starts) -> int:
+    """Total lateness of a schedule, from the definitions."""
+    return sum(
+        max(0, problem.time(s + t.duration - 1) - t.due)
+        for t, s in zip(problem.tasks, starts, strict=True)
+        if t.due is not None
+    )
+
+
+def crowded(seed: int, teams: int = 3, chains: int = 14) -> Problem:
+    """Teams of two people and a shared pair of specialists, chains of three tasks (team,
+    specialist, team) due too soon for everybody to be on time; weekends skip time labels."""
+    rng = random.Random(seed)
+    resources = [Resource(f"team{k}.{m}", 1) for k in range(teams) for m in range(2)]
+    resources += [
+        Resource("special.0", max(2, teams // 2), ((20, 25),)),
+        Resource("special.1", 1, ((40, 44),)),
+    ]
+    shared = (len(resources) - 2, len(resources) - 1)
+    horizon = 90
+    times = tuple(d + 2 * (d // 5) for d in range(horizon))  # five working days a week
+    tasks, precedences = [], []
+    for k in range(teams):
+        team = (2 * k, 2 * k + 1)
+        for c in range(chains):
+            release = rng.randrange(0, 60)
+            due = times[min(horizon - 1, release + rng.randrange(3, 9))]
+            first = len(tasks)
+            tasks.append(Task(f"t{k}.{c}.a", rng.randrange(1, 3), team, release=release))
+            tasks.append(Task(f"t{k}.{c}.b", rng.randrange(1, 4), shared, due=due - 1))
+            tasks.append(Task(f"t{k}.{c}.c", 1, team, due=due))
+            precedences.append(Precedence(first, first + 1, rng.randrange(0, 2)))
+            precedences.append(Precedence(first + 1, first + 2, 1, Scale.TIME))
+    return Problem(tuple(tasks), tuple(resources), tuple(precedences), horizon, times)
+
+
+def greedy(problem: Problem):
+    start = cpsat._greedy_start(problem)
+    assert start is not None and not violations(problem, list(start.starts), list(start.resources))
+    return start
+
+
+class Clock:
+    """The budget the search spends: cpsat's own, for the given effort."""
+
+    def __new__(cls, effort: float):
+        return cpsat._Budget(effort, 120.0)
+
+
+def test_the_search_improves_on_the_first_schedule_and_keeps_every_rule():
+    gains = []
+    for seed in (3, 4, 5):
+        problem = crowded(seed)
+        start = greedy(problem)
+        assert start.objectives["late"] > 0, "the generator must make late problems"
+        floor, _ = date_bound(problem)
+        found = lns.improve(problem, start, floor, 4.0, Clock(4.0))
+        assert not violations(problem, list(found.starts), list(found.resources))
+        assert found.objectives["late"] == lateness(problem, found.starts)
+        assert sum(found.lateness) == found.objectives["late"]
+        assert floor <= found.objectives["late"] <= start.objectives["late"]
+        assert found.status == (OPTIMAL if found.objectives["late"] == floor else FEASIBLE)
+        gains.append(start.objectives["late"] - found.objectives["late"])
+    assert max(gains) > 0, "the search improves some of them"
+
+
+def test_the_search_gives_the_same_schedule_every_time_and_on_any_executor():
+    problem = crowded(7)
+    start = greedy(problem)
+
+    class Pickling:
+        """Runs each call on a copy that went through pickle, last item first (as a remote
+        worker would get it), and returns the results in the order given."""
+
+        def __init__(self):
+            self.calls = 0
+
+        def map(self, fn, items):
+            self.calls += len(items)
+            copied = [pickle.loads(pickle.dumps((fn, item))) for item in items]
+            done = [f(item) for f, item in reversed(copied)]
+            return [pickle.loads(pickle.dumps(r)) for r in reversed(done)]
+
+    runs = []
+    pickling = Pickling()
+    for executor in (IN_PROCESS, IN_PROCESS, pickling):
+        found = lns.improve(problem, start, 0, 1.5, Clock(1.5), executor)
+        runs.append((found.starts, found.resources, found.objectives["late"]))
+    assert pickling.calls > 0
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_components_of_a_window_share_no_resource_group_and_no_precedence():
+    problem = crowded(3, teams=4)
+    start = greedy(problem)
+    late = list(start.lateness)
+    groups = lns.group_of_tasks(problem)
+    seen = 0
+    for begin in range(0, problem.horizon, 20):
+        parts = lns.window_parts(problem, list(start.starts), late, begin, begin + 20)
+        owner = {i: k for k, part in enumerate(parts) for i in part}
+        for part in parts:
+            assert any(late[i] > 0 for i in part)
+        for p in problem.precedences:
+            if p.pred in owner and p.succ in owner:
+                assert owner[p.pred] == owner[p.succ]
+        for a in owner:
+            for b in owner:
+                if groups[a] == groups[b]:
+                    assert owner[a] == owner[b]
+        seen += len(parts)
+    assert seen > 0
+
+
+def test_solve_goes_a_part_at_a_time_on_a_large_problem():
+    problem = crowded(11, teams=12)
+    assert len(problem.tasks) >= cpsat.LNS_MIN_TASKS
+    start = greedy(problem)
+    result = solve(problem, effort=2, time_limit=120)
+    assert result.has_solution
+    assert not violations(problem, list(result.starts), list(result.resources))
+    assert result.objectives["late"] == lateness(problem, result.starts)
+    assert result.objectives["late"] <= start.objectives["late"]
+    assert result.late_bounds["dates"] == date_bound(problem)[0]
+    assert result.bounds["late"] == max(result.late_bounds.values())
+    assert result.bounds["late"] <= result.objectives["late"]
+
+
+def test_a_task_whose_every_person_is_on_leave_waits_for_the_first_back():
+    # period = day; both people away 2..6 and 2..9: the task of 3 days due at 4 starts at 7
+    problem = Problem(
+        (Task("t", 3, (0, 1), release=1, due=4), Task("u", 1, (0, 1), due=12)),
+        (Resource("a", 1, ((2, 7),)), Resource("b", 1, ((2, 10),))),
+        (Precedence(0, 1, 2),),
+        horizon=20,
+    )
+    assert earliest_ends(problem) == [10, 13]  # 7..9, then u at 12 after two periods
+    bound, each = date_bound(problem)
+    assert each == [5, 0] and bound == 5
+    result = solve(problem, effort=2, time_limit=60)
+    assert result.status == OPTIMAL and result.objectives["late"] == 5
+    assert result.late_bounds["dates"] == 5
+
+
+@property_test(local=100, ci=500, shrink=True)
+@given(tiny_problems())
+def test_the_date_bound_never_exceeds_the_least_lateness(problem):
+    note(SEED_NOTE)
+    expected = brute_force_lateness(problem)
+    if expected is not None:
+        assert date_bound(problem)[0] <= expected
