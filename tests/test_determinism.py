@@ -135,12 +135,10 @@ def test_an_over_constrained_plan_is_one_answer_across_processes_and_load(tmp_pa
     run_plan(plan, tmp_path / "a", "5", *fixes)
     with cpu_load():
         run_plan(plan, tmp_path / "b", "6", *fixes)
-    run_plan(plan, tmp_path / "c", "7", *fixes)
     schedule = json.loads((tmp_path / "a" / "schedule.json").read_text(encoding="utf-8"))
     assert schedule["status"] == "feasible" and any(t["late_days"] for t in schedule["tasks"])
     assert "suggestions" in schedule
     assert_same(tmp_path / "a", tmp_path / "b")
-    assert_same(tmp_path / "a", tmp_path / "c")
 
 
 def test_a_replan_is_one_answer_across_processes_and_load(tmp_path):
