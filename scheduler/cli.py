@@ -44,6 +44,7 @@ from scheduler.terminal import (
 )
 from scheduler.versions import folder as version
 from scheduler.versions.history import HISTORY, HistoryError, Run
+from scheduler.words import yes_no
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
@@ -419,8 +420,8 @@ def staffing(
         need = role_need(loaded, role, lambda changed: api.make_schedule(changed, **search))
         name = loaded.role_name(role)
         rows.append(
-            (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,
-             "yes" if need.proven else "no", need.late_days)
+            (role if name == role else f"{name} ({role})", need.in_plan, need.fewest,
+             yes_no(need.proven, loaded.language), need.late_days)
         )  # fmt: skip
     headers = ["role", "in plan", "fewest", "proven", "late days then"]
     click.echo(text_table(headers, rows))
