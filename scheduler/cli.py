@@ -45,6 +45,7 @@ from scheduler.terminal import (
 )
 from scheduler.versions import folder as version
 from scheduler.versions.history import HISTORY, HistoryError, Run
+from scheduler.words import yes_no
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
 
@@ -458,8 +459,8 @@ def staffing(
         role = need.role
         name = loaded.role_name(role)
         rows.append(
-            (role if name == role else f"{role} ({name})", need.in_plan, need.fewest,
-             "yes" if need.proven else "no", need.late_days)
+            (role if name == role else f"{name} ({role})", need.in_plan, need.fewest,
+             yes_no(need.proven, loaded.language), need.late_days)
         )  # fmt: skip
     headers = ["role", "in plan", "fewest", "proven", "late days then"]
     click.echo(text_table(headers, rows))

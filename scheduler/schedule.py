@@ -4,7 +4,8 @@ The contract fields are `format`, `plan`, `status`, `tasks` (with `id`, `activit
 `name`, `role`, `assignee`, `start`, `end`, `load`, `due`, `late_days`) and `explanation`.
 Everything else here is an addition that lets `promo-scheduler export` rebuild every export
 from this one file without the plan: the activities' live windows, the staff, the working
-stretches of each task, the plan's language and timezone.
+stretches of each task, the plan's language and timezone, and the display names of the
+roles (`roles`: `[{id, name}]`, the name in the plan's language; keys stay in `tasks`).
 
 A schedule holds only text that UTF-8 can hold: a lone surrogate (which a `\ud800` escape in
 a YAML or JSON string can make) becomes U+FFFD when a task, activity, person, explanation or
@@ -109,6 +110,7 @@ class Schedule:
     language: str = "en"
     timezone: str = "Asia/Shanghai"
     stores: dict[str, str] = field(default_factory=dict)  # store id -> name
+    roles: dict[str, str] = field(default_factory=dict)  # role key -> name in `language`
     solver: dict[str, Any] = field(default_factory=dict)  # objective values, bounds, time
     working_days: list[date] = field(default_factory=list)  # the plan calendar over the span
     suggestions: list[dict[str, Any]] | None = None  # checked fixes, when they were looked for
@@ -118,6 +120,8 @@ class Schedule:
         _encodable_fields(self, "plan", "language", "timezone", "warnings")
         if not all(map(_is_encodable, [*self.stores, *self.stores.values()])):
             self.stores = {encodable(k): encodable(v) for k, v in self.stores.items()}
+        if not all(map(_is_encodable, [*self.roles, *self.roles.values()])):
+            self.roles = {encodable(k): encodable(v) for k, v in self.roles.items()}
 
     @property
     def late_days(self) -> int:
@@ -142,6 +146,7 @@ class Schedule:
             "activities": [_plain(asdict(a)) for a in self.activities],
             "staff": [_plain(asdict(p)) for p in self.staff],
             "stores": [{"id": k, "name": v} for k, v in self.stores.items()],
+            "roles": [{"id": k, "name": v} for k, v in self.roles.items()],
             "explanation": [asdict(e) for e in self.explanation],
             "warnings": list(self.warnings),
             "solver": self.solver,
@@ -191,6 +196,7 @@ class Schedule:
             language=data.get("language") or "en",
             timezone=data.get("timezone") or "Asia/Shanghai",
             stores={s["id"]: s["name"] or "" for s in data.get("stores") or []},
+            roles={r["id"]: r["name"] or r["id"] for r in data.get("roles") or []},
             solver=dict(data.get("solver") or {}),
             working_days=[date.fromisoformat(d) for d in data.get("working_days") or []],
             generated=datetime.fromisoformat(data["generated"]) if data.get("generated") else None,
@@ -382,6 +388,10 @@ def check_schedule(data: Any, file: str) -> None:
         if check.mapping(store, f"stores[{index}]"):
             check.text(store, "id", f"stores[{index}]")
             check.text(store, "name", f"stores[{index}]", empty=True)
+    for index, role in enumerate(check.items(data, "roles", "")):
+        if check.mapping(role, f"roles[{index}]"):
+            check.text(role, "id", f"roles[{index}]")
+            check.text(role, "name", f"roles[{index}]", empty=True)
     for index, warning in enumerate(check.sequence(data, "warnings", "")):
         if not isinstance(warning, str):
             check.add(f"warnings[{index}]", warning, "not a text", "a text")

@@ -15,8 +15,9 @@ from collections.abc import Iterator, Sequence
 
 from scheduler.expansion.expand import Occurrence
 from scheduler.plan.model import Template
-from scheduler.schedule import Schedule
+from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.history import Version
+from scheduler.words import kind_name, role_label
 
 
 def plain_warning_lines(lines: Sequence[str]) -> list[str]:
@@ -147,8 +148,10 @@ def schedule_summary(schedule: Schedule) -> str:
         days[task.assignee] += task.working_days * task.load / 100
         count[task.assignee] += 1
     rows = [
-        (p.name, p.id, ",".join(p.roles), count[p.id], f"{days[p.id]:.1f}") for p in schedule.staff
-    ]
+        (p.name, p.id, ", ".join(role_label(r, schedule.roles) for r in p.roles), count[p.id],
+         f"{days[p.id]:.1f}")
+        for p in schedule.staff
+    ]  # fmt: skip
     lines.append(text_table(["person", "id", "roles", "tasks", "person-days"], rows))
     return "\n".join(lines + _late_lines(schedule))
 
@@ -185,6 +188,11 @@ def suggestion_lines(schedule: Schedule) -> list[str]:
     return lines
 
 
+def task_label(task: ScheduledTask) -> str:
+    """A task as messages name it: its name, then its id."""
+    return f"{task.name} ({task.id})" if task.name and task.name != task.id else task.id
+
+
 def _late_lines(schedule: Schedule) -> list[str]:
     """The activities that cannot be prepared in time, then each late task and why."""
     lines = []
@@ -195,12 +203,12 @@ def _late_lines(schedule: Schedule) -> list[str]:
         lines += ["", "Late tasks:"]
         reasons = {item.term: item.text for item in schedule.explanation}
         for task in schedule.late_tasks:
-            lines.append(f"  - {reasons.get(f'late[{task.id}]', task.id)}")
+            lines.append(f"  - {reasons.get(f'late[{task.id}]', task_label(task))}")
     return lines
 
 
 def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
-    """The promotion calendar: one row per occurrence."""
+    """The promotion calendar: one row per occurrence, its kind in `language`."""
     weekdays = WEEKDAYS_ZH if language.startswith("zh") else WEEKDAYS_EN
     rows = [
         (
@@ -209,7 +217,7 @@ def occurrence_table(found: Sequence[Occurrence], language: str) -> str:
             o.end,
             (o.end - o.start).days + 1,
             o.id,
-            o.template.kind,
+            kind_name(o.template.kind, language),
             o.title,
         )
         for o in found

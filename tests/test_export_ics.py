@@ -291,7 +291,7 @@ def test_description_and_late_task(calendar_dir: Path):
     assert "投入：50%" in text
     assert text.endswith("状态：延误 5 天")
     assert photos["PRIORITY"] == 1
-    assert photos.categories == ["festival"]
+    assert photos.categories == ["节日大促"]  # the kind festival, in the plan's language
     goals = team[task_uid(PLAN, f"{D11}/goals", 1)]
     assert str(goals["DESCRIPTION"]).endswith("状态：按时")
     assert "PRIORITY" not in goals
@@ -595,7 +595,7 @@ def test_activities_calendar(schedule: Schedule, tmp_path: Path):
     d11 = found[activity_uid(PLAN, D11)]
     assert (day(d11, "DTSTART"), day(d11, "DTEND")) == (D("2027-10-20"), D("2027-11-12"))
     assert str(d11["SUMMARY"]) == "双十一"
-    assert d11.categories == ["festival"]
+    assert d11.categories == ["节日大促"]
     assert "上线：2027-10-20 至 2027-11-11，共 23 天" in str(d11["DESCRIPTION"])
     assert set(found) == {activity_uid(PLAN, D11), activity_uid(PLAN, WEEKLY)}
 

@@ -352,7 +352,7 @@ def expected_table(schedule: Schedule) -> list[dict[str, Any]]:
             "activity": activities[t.activity],
             "step": t.step,
             "task": t.name,
-            "role": t.role,
+            "role": schedule.roles.get(t.role, t.role),  # the role's name, else its key
             "assignee id": t.assignee,
             "assignee": people[t.assignee],
             "start": t.start,
@@ -361,7 +361,9 @@ def expected_table(schedule: Schedule) -> list[dict[str, Any]]:
             "load %": t.load,
             "due": t.due,
             "late days": t.late_days,
-            "strict": "yes" if t.strict else "no",
+            "strict": ("是" if t.strict else "否")
+            if schedule.language == "zh"
+            else ("yes" if t.strict else "no"),
         }
         for t in sorted(schedule.tasks, key=lambda t: (t.start, t.id))
     ]

@@ -31,6 +31,7 @@ COLUMNS = (
     "new_end",
     "new_assignee",
     "reason",
+    "name",
 )
 
 _REASONS = {
@@ -134,6 +135,7 @@ def write_changes_csv(changes: list[Change], path: str | Path) -> None:
             new.end.isoformat() if new else "",
             new.assignee if new else "",
             c.reason,
+            _name(c),
         ]
         writer.writerow([table_text(v) for v in row])
     write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
@@ -151,9 +153,21 @@ def changes_by_person(changes: list[Change], schedule: Schedule) -> str:
         lines.append(f"{names.get(person, person)} ({person}): {len(mine)} changed")
         for c in mine:
             lines.append(
-                f"  {c.change:<17} {c.task}: {_dates(c)}" + (f" ({c.reason})" if c.reason else "")
+                f"  {c.change:<17} {_label(c)}: {_dates(c)}"
+                + (f" ({c.reason})" if c.reason else "")
             )
     return "\n".join(lines)
+
+
+def _name(c: Change) -> str:
+    """The changed task's name: as it is now, else as it was."""
+    return next((t.name for t in (c.new, c.old) if t is not None and t.name), "")
+
+
+def _label(c: Change) -> str:
+    """The changed task as messages name it: its name, then its id."""
+    name = _name(c)
+    return f"{name} ({c.task})" if name and name != c.task else c.task
 
 
 def _kind(old: ScheduledTask | None, new: ScheduledTask | None) -> str:

@@ -43,6 +43,7 @@ from scheduler.export.tables import (
 )
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 from scheduler.versions.atomic import write_text
+from scheduler.words import role_label, status_name
 
 ZOOMS = (("year", 3), ("month", 20), ("week", 40))
 COMPACT_BELOW_PX = 18
@@ -77,8 +78,9 @@ def gantt_html(
     )
     lang = "zh-CN" if is_chinese(schedule.language) else "en"
     late = sum(1 for t in schedule.tasks if t.late_days > 0)
+    status = status_name(schedule.status, schedule.language)
     summary = (
-        f"{text['status']}: {schedule.status} · {text['count']}: {len(schedule.tasks)} · "
+        f"{text['status']}: {status} · {text['count']}: {len(schedule.tasks)} · "
         f"{text['late']}: {late} ({text['late_days']}: {schedule.late_days})"
     )
     return (
@@ -292,6 +294,7 @@ def _tooltip(schedule: Schedule, task: ScheduledTask, names: dict[str, str]) -> 
     lines = [
         task.name,
         f"{text['person']}: {names.get(task.assignee, task.assignee)}",
+        f"{text['role']}: {role_label(task.role, schedule.roles)}",
         f"{task.start.isoformat()} – {task.end.isoformat()} "
         f"({task.working_days or len(worked_days(task))} {text['working_days']})",
     ]

@@ -51,6 +51,7 @@ from scheduler.export.tables import (
     person_names,
 )
 from scheduler.schedule import Schedule
+from scheduler.words import status_name
 
 WIDTH_INCHES = 28.0  # 2800 px at 100 dpi
 ROW_INCHES = 0.21  # an activity row
@@ -315,8 +316,9 @@ def _draw_people(
 def _titles(figure: Figure, schedule: Schedule, rows: list[ActivityRow], layout: _Layout) -> None:
     text = words(schedule)
     late = sum(1 for t in schedule.tasks if t.late_days > 0)
+    status = status_name(schedule.status, schedule.language)
     title = (
-        f"{schedule.plan} ({schedule.status}) · {text['count']}: {len(schedule.tasks)} · "
+        f"{schedule.plan} ({status}) · {text['count']}: {len(schedule.tasks)} · "
         f"{text['activities']}: {len(rows)} · {text['late']}: {late} "
         f"({text['late_days']}: {schedule.late_days})"
     )

@@ -42,6 +42,7 @@ from scheduler.export.tables import (
     person_names,
 )
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
+from scheduler.words import status_name
 
 ROW_INCHES = 0.25
 FONT_PT = 8
@@ -258,7 +259,10 @@ def _draw_axes(
     axes.set_axisbelow(True)
     legend_pt = LEGEND_RAISE_PT + layout.legend_height * 72
     axes.set_title(
-        f"{schedule.plan} ({schedule.status})", fontsize=12, loc="left", pad=legend_pt + 6
+        f"{schedule.plan} ({status_name(schedule.status, schedule.language)})",
+        fontsize=12,
+        loc="left",
+        pad=legend_pt + 6,
     )
 
 

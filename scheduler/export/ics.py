@@ -72,6 +72,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
 from scheduler.export.cells import encodable
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
+from scheduler.words import kind_name, role_label
 
 CALENDAR_FOLDER = "calendar"
 TEAM_FILE = "team.ics"
@@ -158,18 +159,6 @@ _WORDS: dict[str, dict[str, str]] = {
         "cancelled": "[Cancelled] ",
         "colon": ": ",
         "list_sep": ", ",
-    },
-}
-
-_KINDS = {
-    "zh": {
-        "daily": "日常活动",
-        "weekly": "周活动",
-        "monthly": "月度活动",
-        "anniversary": "店庆",
-        "semiannual": "半年大促",
-        "theme": "主题活动",
-        "festival": "节日大促",
     },
 }
 
@@ -403,7 +392,10 @@ class _Names:
         return f"[{self.activity(task.activity)}] {task.name}"
 
     def kind(self, kind: str) -> str:
-        return _KINDS.get(self.schedule.language, {}).get(kind, kind)
+        return kind_name(kind, self.schedule.language)
+
+    def role(self, role: str) -> str:
+        return role_label(role, self.schedule.roles)
 
 
 def _task_specs(
@@ -443,7 +435,7 @@ def _task_specs(
                     end=end,
                     summary=summary,
                     description=_task_description(names, task, stretches, number),
-                    categories=(activity.kind,) if activity and activity.kind else (),
+                    categories=(names.kind(activity.kind),) if activity and activity.kind else (),
                     owner=task.assignee,
                     ref=task.id,
                     attendee=(_mailto(person.email), _one_line(person.name))
@@ -484,7 +476,7 @@ def _activity_specs(schedule: Schedule) -> list[_Spec]:
                 end=activity.end + timedelta(days=1),
                 summary=_one_line(label),
                 description=_lines(lines, words),
-                categories=(activity.kind,) if activity.kind else (),
+                categories=(names.kind(activity.kind),) if activity.kind else (),
                 owner="",
                 ref=activity.id,
             )
@@ -507,7 +499,7 @@ def _task_description(
         lines.append((words["store"], store))
     lines += [
         (words["step"], f"{task.name} ({task.step})"),
-        (words["role"], task.role),
+        (words["role"], names.role(task.role)),
         (words["assignee"], names.person(task.assignee)),
         (words["dates"], dates),
     ]

@@ -26,6 +26,7 @@ import pandas as pd
 from scheduler.export.cells import table_text
 from scheduler.schedule import ActivityWindow, Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
+from scheduler.words import role_label, yes_no
 
 # (key, English header, Chinese header): the columns of schedule.csv and of the Tasks sheet.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -187,14 +188,18 @@ def off_days(schedule: Schedule, working_days: Iterable[date] = ()) -> OffDays:
 
 
 def task_records(schedule: Schedule) -> list[dict[str, Any]]:
-    """One dict per task, keyed like COLUMNS, dates as `date` objects, sorted by start and id."""
+    """One dict per task, keyed like COLUMNS, dates as `date` objects, sorted by start and id;
+    the role by its name and `strict` as yes/no, in the schedule's language."""
     windows = activity_windows(schedule)
     names = person_names(schedule)
-    return [_record(task, windows, names) for task in ordered_tasks(schedule)]
+    return [_record(schedule, task, windows, names) for task in ordered_tasks(schedule)]
 
 
 def _record(
-    task: ScheduledTask, windows: dict[str, ActivityWindow], names: dict[str, str]
+    schedule: Schedule,
+    task: ScheduledTask,
+    windows: dict[str, ActivityWindow],
+    names: dict[str, str],
 ) -> dict[str, Any]:
     window = windows.get(task.activity)
     return {
@@ -203,7 +208,7 @@ def _record(
         "activity": window.name if window else task.activity,
         "step": task.step,
         "task": task.name,
-        "role": task.role,
+        "role": role_label(task.role, schedule.roles),
         "assignee_id": task.assignee,
         "assignee": names.get(task.assignee, task.assignee),
         "start": task.start,
@@ -212,7 +217,7 @@ def _record(
         "load": task.load,
         "due": task.due,
         "late_days": task.late_days,
-        "strict": "yes" if task.strict else "no",
+        "strict": yes_no(task.strict, schedule.language),
     }
 
 

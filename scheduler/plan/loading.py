@@ -32,6 +32,7 @@ from scheduler.plan.model import (
     ActivitySpec,
     CalendarSettings,
     Plan,
+    Role,
     Template,
 )
 from scheduler.plan.staff import read_roles, read_staff, read_stores
@@ -40,6 +41,7 @@ from scheduler.plan.templates import load_template, read_template
 from scheduler.plan.workbook_cells import is_workbook
 from scheduler.plan.workbook_read import located_in_workbooks, read_workbook
 from scheduler.plan.yamlfile import read_mapping
+from scheduler.words import standard_role_names
 
 __all__ = [
     "available_templates",
@@ -124,7 +126,15 @@ def _checked_plan(data: dict, path: Path, problems: Problems) -> Plan:
         check_staffing(plan.activities, templates, plan.staff, problems, template_problems)
     if problems or template_problems:
         raise BadInput([*problems.found, *template_problems])
-    return replace(plan, templates=templates)
+    return replace(plan, templates=templates, roles=_with_standard_roles(plan.roles))
+
+
+def _with_standard_roles(roles: tuple[Role, ...]) -> tuple[Role, ...]:
+    """The plan's roles, then the standard roles of the bundled templates that the plan
+    does not list, with their standard names: the plan's own entries win."""
+    listed = {role.id for role in roles}
+    standard = standard_role_names()
+    return roles + tuple(Role(key, standard[key]) for key in standard if key not in listed)
 
 
 def _plan(fields: Fields, path: Path) -> Plan:

@@ -267,6 +267,7 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
         language=plan.language,
         timezone=plan.timezone,
         stores={s.id: s.name for s in plan.stores},
+        roles=_role_names(plan, tasks),
         solver={
             "objectives": dict(result.objectives),
             "bounds": dict(result.bounds),
@@ -276,6 +277,13 @@ def to_schedule(compiled: Compiled, result: Result) -> Schedule:
             "seconds": round(result.runtime, 3),
         },
     )
+
+
+def _role_names(plan: Plan, tasks: list[ScheduledTask]) -> dict[str, str]:
+    """Role key -> display name in the plan's language, for every role of the staff and
+    the tasks, sorted by key."""
+    keys = {r for p in plan.staff for r in p.roles} | {t.role for t in tasks}
+    return {key: plan.role_name(key) for key in sorted(keys)}
 
 
 def _finished_tasks(compiled: Compiled) -> list[ScheduledTask]:

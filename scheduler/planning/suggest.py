@@ -240,11 +240,11 @@ def _extra_people_for(plan: Plan, role: str, first: date, last: date) -> list[Ca
             {"from": str(last + timedelta(days=1)), "to": str(plan.end + timedelta(days=FAR))},
         ],
     }
+    zh = role_name if plan.language == "zh" and role_name != role else f" {role_name} 人员"
     return [
         Candidate(
             "staff",
-            f"{first}..{last} 增加一名{role_name if role_name != role else f' {role} 人员'} "
-            f"({person_id}) / one more {role} person "
+            f"{first}..{last} 增加一名{zh} ({person_id}) / one more {role_name} person "
             f"({person_id}) from {first} to {last}",
             [{"op": "add", "path": "/staff/-", "value": person}],
             (last - first).days + 1,
