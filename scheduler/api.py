@@ -86,7 +86,7 @@ def make_schedule(
     `suggest`: when tasks are late or no schedule exists, look for fixes and check each by
     planning the changed plan with the same options (`schedule.suggestions`).
 
-    `executor`: where the independent sub-solves (the checks of fixes) run
+    `executor`: where the independent sub-solves (neighbourhoods, the checks of fixes) run
     (scheduler/executors.py); the schedule is the same whichever runs them.
 
     `progress(phase, late, bound)` is told each phase of the search as it begins
@@ -95,7 +95,12 @@ def make_schedule(
     compiled = compile_plan(plan, baseline)
     left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
     result = core.solve(
-        compiled.problem, effort=effort, time_limit=left, workers=workers, progress=progress
+        compiled.problem,
+        effort=effort,
+        time_limit=left,
+        workers=workers,
+        progress=progress,
+        executor=executor,
     )
     schedule = to_schedule(compiled, result)
     if result.cut_short:

@@ -166,8 +166,11 @@ def test_staffing_is_the_same_on_the_cluster(tmp_path, cluster):
     assert remote.exit_code == 0, crash_report(remote)
     assert _computed_on(cluster) > before, "no staffing probe ran on the cluster"
     assert remote.output == local.output
-    row = next(line for line in local.output.splitlines() if line.startswith("design"))
-    assert row.split()[2] == "2"  # fewest, by brute force in tests/test_staffing.py
+    row = next(line for line in local.output.splitlines() if "(design)" in line)
+    fewest = int(row.split("(design)")[1].split()[1])
+    # tests/test_staffing.py finds 2 by brute force: never fewer; at this small effort the
+    # search may stop short of the on-time schedule with 2 (then more, and not proven)
+    assert fewest >= 2
 
 
 def test_an_address_that_is_not_one_is_one_line_of_bad_input(tmp_path):
