@@ -26,7 +26,7 @@ from scheduler.plan.loading import load_plan
 
 def test_a_role_name_that_is_a_number_is_bad_input(tmp_path, planned):
     plan = plan_file(tmp_path, ("staff:", "roles: [{id: design, name: 5}]\nstaff:"))
-    assert_bad_input(planned, plan, str(plan), "roles[0].name", "5", "not a name", "{en: ...")
+    assert_bad_input(planned, plan, str(plan), "roles[0].name", "5", "not a text", "{en: ...")
 
 
 def test_a_role_name_as_text_or_per_language_is_kept(tmp_path):

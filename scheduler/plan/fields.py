@@ -328,7 +328,7 @@ class Fields:
         if value is _MISSING:
             return None
         if not isinstance(value, (dict, str)):  # `name: 5` is no name (a number, a list)
-            self.add(key, value, "not a name", expected)
+            self.add(key, value, "not a text", expected)
             return None
         if isinstance(value, str):
             text = self.text(key)
