@@ -674,7 +674,7 @@ ROLE_MISTAKES = [
      "duplicate id (also roles[0].id)"),
     ("unknown field", "roles: [{id: design, title: 美工}]", "roles[0].title", "美工",
      "unknown field"),
-    ("name a list", "roles: [{id: design, name: [美工]}]", "roles[0].name", "[美工]", "not a name"),
+    ("name a list", "roles: [{id: design, name: [美工]}]", "roles[0].name", "[美工]", "not a text"),
     ("name unknown language", "roles: [{id: design, name: {en: Design, fr: Dessin}}]",
      "roles[0].name.fr", "Dessin", "unknown field"),
     ("name with ESC", r'roles: [{id: design, name: {zh: "美\x1b工"}}]', "roles[0].name.zh",
