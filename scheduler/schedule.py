@@ -455,7 +455,9 @@ def _check_task(check: _Check, task: Any, where: str) -> None:
 def _check_assignees(check: _Check, staff: list[dict], tasks: Any) -> None:
     """Each task's assignee is one of `staff` (a schedule.json that lists its staff names
     everyone it assigns: their calendar file is made from that entry)."""
-    ids = [p["id"] for p in staff if isinstance(p.get("id"), str)]
+    ids = [p.get("id") if isinstance(p, dict) else None for p in staff]
+    if not all(isinstance(i, str) and _ID_TEXT.match(i) for i in ids):
+        return  # a staff id is wrong, said already: who it lists is not known
     known = set(ids)
     for index, task in enumerate(tasks if isinstance(tasks, list) else []):
         if not isinstance(task, dict):

@@ -91,6 +91,8 @@ RELAX_SHARE = 0.15  # of the effort, at most, for the lower bound of relaxations
 RELAX_MAX_WINDOW = 60  # late window beyond which a relaxation is not tried
 LNS_MIN_TASKS = 500  # tasks from which the search goes a part at a time (core/lns.py)
 WHOLE_SHARE = 0.5  # of the search's work left, at most, for the whole model (with a start)
+WHOLE_ONLY_TASKS = 100  # tasks below which the whole model takes all of it (a part would be
+# nearly the whole: halving its work only left small problems unproven)
 
 
 def solve(
@@ -283,7 +285,8 @@ def _least_lateness(
     if start is not None:  # the capped model must admit the heuristic's schedule
         window = max(window, _overshoot(problem, start))
     limit = None
-    if start is not None:  # half of what is left, the rest for a part at a time (lns.py)
+    if start is not None and len(problem.tasks) >= WHOLE_ONLY_TASKS:
+        # half of what is left, the rest for a part at a time (lns.py)
         limit = max(0.01, (_search_budget(problem, clock) - clock.spent) * WHOLE_SHARE)
     while True:
         first = _solve_lateness(problem, window, clock, workers, start, limit, floor=floor)

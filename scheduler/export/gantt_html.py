@@ -294,9 +294,9 @@ def _tooltip(schedule: Schedule, task: ScheduledTask, names: dict[str, str]) -> 
     lines = [
         task.name,
         f"{text['person']}: {names.get(task.assignee, task.assignee)}",
-        f"{text['role']}: {role_label(task.role, schedule.roles)}",
         f"{task.start.isoformat()} – {task.end.isoformat()} "
         f"({task.working_days or len(worked_days(task))} {text['working_days']})",
+        f"{text['role']}: {role_label(task.role, schedule.roles)}",
     ]
     if task.due is not None:
         lines.append(f"{text['due']}: {task.due.isoformat()}")
