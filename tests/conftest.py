@@ -1,12 +1,15 @@
-"""Shared fixtures: the command line through click's CliRunner, the conformance folder."""
+"""Shared fixtures: the command line through click's CliRunner, the conformance folder, the
+bundled yearly example planned once per session."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,6 +48,37 @@ def crash_report(result: Result) -> str:
     if result.exc_info and not isinstance(result.exception, SystemExit):
         text += "\n" + "".join(traceback.format_exception(*result.exc_info))
     return text
+
+
+@dataclass(frozen=True)
+class PlannedExample:
+    """One `plan PLAN --out OUT` run: its exit code, its output (stdout and stderr)."""
+
+    plan: Path
+    out: Path
+    exit_code: int
+    output: str
+
+
+def plan_into(plan: Path, out: Path, *options: str) -> PlannedExample:
+    """`plan PLAN --out OUT OPTIONS` in-process; fails the test on a crash."""
+    result = invoke_cli(["plan", plan, "--out", out, *options])
+    output = result.output or ""
+    with contextlib.suppress(ValueError):  # older click: stderr is mixed into output
+        output += result.stderr or ""
+    assert result.exception is None or isinstance(result.exception, SystemExit), crash_report(
+        result
+    )
+    assert "Traceback" not in output, output
+    return PlannedExample(plan, out, result.exit_code, output)
+
+
+@pytest.fixture(scope="session")
+def yearly_planned(tmp_path_factory: pytest.TempPathFactory) -> PlannedExample:
+    """examples/tmall-flagship-2027.yaml planned with the default options, once per
+    session (about 700 tasks): the tests that use it read its folder, never write it."""
+    out = tmp_path_factory.mktemp("yearly-example") / "out"
+    return plan_into(REPO_ROOT / "examples" / "tmall-flagship-2027.yaml", out)
 
 
 @pytest.fixture

@@ -109,11 +109,12 @@ def test_quickstart_with_one_worker_is_one_answer(tmp_path):
 
 
 @pytest.mark.slow
-def test_yearly_example_is_one_answer_across_processes_and_load(tmp_path):
-    run_plan(YEARLY, tmp_path / "a", "11")
+def test_yearly_example_is_one_answer_across_processes_and_load(tmp_path, yearly_planned):
+    """The session's run (in the test process, its own hash seed) and a fresh process."""
+    assert yearly_planned.plan == YEARLY
     with cpu_load():
         run_plan(YEARLY, tmp_path / "b", "12")
-    assert_same(tmp_path / "a", tmp_path / "b")
+    assert_same(yearly_planned.out, tmp_path / "b")
 
 
 def over_constrained(folder: Path) -> Path:

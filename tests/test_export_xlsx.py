@@ -368,10 +368,9 @@ def dxf_colour_hex(colour: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def yearly(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("yearly") / "out"
-    result = invoke_cli(["plan", YEARLY, "--out", out, "--effort", "2"])
-    assert result.exit_code in (0, 4), crash_report(result)
+def yearly(yearly_planned) -> tuple[Path, dict]:
+    out = yearly_planned.out
+    assert yearly_planned.exit_code in (0, 4), yearly_planned.output
     data = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
     violations = rules.check_schedule(YEARLY, data)
     assert violations == [], "\n".join(violations[:20])

@@ -686,7 +686,7 @@ def without_strict(templates: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------- properties
 
 
-@property_test(local=25, ci=110)
+@property_test(local=25, ci=70)
 @given(plan_cases(with_offsets=True))
 def test_any_well_formed_plan_schedules_within_the_rules(case):
     note(SEED_NOTE)
@@ -734,7 +734,7 @@ def test_any_well_formed_plan_schedules_within_the_rules(case):
         assert (late == 0) == (result.exit_code == 0), (late, result.exit_code)
 
 
-@property_test(local=20, ci=90)
+@property_test(local=20, ci=55)
 @given(on_time_ingredients())
 def test_plan_with_an_on_time_schedule_comes_back_on_time(ingredients):
     note(SEED_NOTE)

@@ -313,7 +313,7 @@ def why_no_schedule(plan: rules.Plan, baseline: dict, today: date) -> str | None
 # --------------------------------------------------------------------------- property
 
 
-@property_test(local=12, ci=36)
+@property_test(local=12, ci=24)
 @given(case=plan_cases(with_offsets=True), data=st.data())
 def test_random_edits_then_replan_stay_valid_and_keep_frozen_tasks(case, data):
     """A generated plan, planned, edited (leave, a member leaves, an activity moves) and
