@@ -7,13 +7,15 @@ asked with a real HTTP client (urllib): every feed of `serve --links` answers wi
 and the body at once (no restart); a wrong token, another feed's file name under a token,
 `/../history.sqlite` and `/` are 404. Tokens stay the same across versions and restarts, a
 history written before tokens existed (schema version 1) gets them, and Ctrl-C stops the
-server cleanly.
+server cleanly. A version installed while `--links` reads the history (right after it
+opened the file) does not make it print a partial list: it lists one version's feeds.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -227,3 +229,32 @@ def test_a_folder_without_history_is_bad_input(tmp_path: Path):
     assert "no history" in result.output
     assert not (tmp_path / "nothing").exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_links_are_of_one_version_when_another_is_installed_while_reading(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    from scheduler.feeds import tokens
+    from scheduler.versions import history
+
+    base = "http://127.0.0.1:8080/"
+    before = tokens.links(folder, base)
+    newer = tmp_path / "newer"  # the same folder with one more version (tokens kept)
+    shutil.copytree(folder, newer)
+    run("export", newer / "schedule.json", "--out", newer)
+    out = tmp_path / "out"
+    shutil.copytree(folder, out)
+    connect = sqlite3.connect
+    opened = []
+
+    def connect_then_install(*args, **kwargs):
+        db = connect(*args, **kwargs)
+        if not opened:  # a run installs its version right after links() opened the history
+            os.replace(newer / "history.sqlite", out / "history.sqlite")
+        opened.append(args)
+        return db
+
+    monkeypatch.setattr(history.sqlite3, "connect", connect_then_install)
+    assert tokens.links(out, base) == before  # the old version's, every feed
+    monkeypatch.undo()
+    assert tokens.links(out, base) == before  # and the new one's: the same tokens

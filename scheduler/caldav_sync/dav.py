@@ -4,10 +4,16 @@ Every request is one of: PROPFIND of a collection (does it exist, its RFC 6578 s
 or its ctag) or of its members' ETags, GET of one resource, MKCALENDAR, and PUT or DELETE
 of one resource with `If-Match` (its ETag) or `If-None-Match: *` (only when absent), so that
 the server refuses, with 412, to overwrite an event that changed since we saw it.
+
+For tests only: with PROMO_SCHEDULER_TEST_KILL_AFTER_WRITES=N in the environment, the
+process kills itself (SIGKILL) as soon as the answer to its N-th write arrives, before the
+caller sees it: the server has done the write, nobody recorded its outcome.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import urllib.parse
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 CS = "{http://calendarserver.org/ns/}"
+KILL_AFTER_WRITES = "PROMO_SCHEDULER_TEST_KILL_AFTER_WRITES"
 
 _PROPS_COLLECTION = (
     '<?xml version="1.0" encoding="utf-8"?>'
@@ -50,6 +57,8 @@ class Dav:
         self.client = caldav.DAVClient(url=home, username=user, password=password, timeout=30)
         self.requests = 0
         self.writes = 0
+        kill = os.environ.get(KILL_AFTER_WRITES, "")
+        self._kill_after = int(kill) if kill.isdigit() else None
 
     def request(self, url: str, method: str, body: str = "", headers: dict | None = None) -> Answer:
         """One request; DavError when the server cannot be reached or refuses the login."""
@@ -66,6 +75,8 @@ class Dav:
             ) from None
         except Exception as error:  # the client's transport errors (requests or niquests)
             raise DavError(f"{url}: {method} failed ({type(error).__name__}: {error})") from None
+        if self.writes == self._kill_after and method in ("PUT", "DELETE", "MKCALENDAR"):
+            os.kill(os.getpid(), signal.SIGKILL)  # the test hook: see the module docstring
         headers_in = answer.headers or {}
         etag = headers_in.get("ETag") or headers_in.get("etag")
         raw = answer.raw

@@ -36,8 +36,8 @@ def ensure_tokens(out_dir: Path, on_wait: Callable[[], None] = lambda: None) -> 
 
 
 def _missing(path: Path) -> bool:
-    latest = history.versions(path)[-1].number
-    return not any(v == latest for _, v in history.feed_tokens(path).values())
+    latest, tokens = _latest_tokens(path)
+    return not any(v == latest for _, v in tokens.values())
 
 
 def base_url(host: str, port: int) -> str:
@@ -49,11 +49,13 @@ def base_url(host: str, port: int) -> str:
 def links(out_dir: Path, base: str, webcal: bool = False) -> list[tuple[str, str]]:
     """(file name, URL) of every feed of the latest version, team.ics and activities.ics
     first, then the person files, then gantt.html; `base` is the server's address (an
-    https:// one behind a TLS proxy); `webcal` gives the calendars' webcal:// form."""
+    https:// one behind a TLS proxy); `webcal` gives the calendars' webcal:// form. The
+    latest version and the tokens are read in one read of one history file: a version
+    installed meanwhile (which replaces the file) is not half seen."""
     path = Path(out_dir) / history.HISTORY
-    latest = history.versions(path)[-1].number
+    latest, tokens = _latest_tokens(path)
     found = []
-    for name, (token, written_by) in history.feed_tokens(path).items():
+    for name, (token, written_by) in tokens.items():
         if written_by == latest:
             file_name = name.rsplit("/", 1)[-1]
             url = urllib.parse.urljoin(base if base.endswith("/") else base + "/", token)
@@ -63,3 +65,17 @@ def links(out_dir: Path, base: str, webcal: bool = False) -> list[tuple[str, str
             found.append((file_name, url))
     order = {"team.ics": 0, "activities.ics": 1, "gantt.html": 3}
     return sorted(found, key=lambda pair: (order.get(pair[0], 2), pair[0]))
+
+
+def _latest_tokens(path: Path) -> tuple[int, dict[str, tuple[str, int]]]:
+    """The latest version's number and each feed's (token, version that last wrote it),
+    through one connection: one file (an installed history is replaced whole, never
+    changed), so both belong to the same version. HistoryError as `history.versions`."""
+    with history._reading(path) as db:  # one connection for both reads
+        row = db.execute("SELECT MAX(number) FROM versions").fetchone()
+        if row is None or row[0] is None:
+            raise IndexError("no version in the history")  # as versions(path)[-1] did
+        rows = []
+        if history._has_table(db, "feeds"):  # a version-1 history has no tokens yet
+            rows = db.execute("SELECT name, token, version FROM feeds").fetchall()
+    return int(row[0]), {name: (token, version) for name, token, version in rows}
