@@ -359,8 +359,8 @@ def assert_completed_and_idle(out: Path, server: Server) -> None:
 
 @pytest.mark.parametrize(
     ("writes", "home"),
-    [(2, HOMES[0]), (30, HOMES[1]), (100, HOMES[2])],
-    ids=["first-put", "30-writes", "100-writes"],
+    [(30, HOMES[1]), (100, HOMES[2])],  # stale events, then spurious conflicts, before the journal
+    ids=["30-writes", "100-writes"],
 )
 def test_a_first_sync_killed_after_some_writes_is_completed_after_a_replan(
     planned: Path, server: Server, tmp_path: Path, writes: int, home: str
@@ -378,7 +378,7 @@ def test_a_first_sync_killed_after_some_writes_is_completed_after_a_replan(
     assert_completed_and_idle(out, server)
 
 
-@pytest.mark.parametrize(("writes", "home"), [(1, HOMES[3]), (8, HOMES[4])])
+@pytest.mark.parametrize(("writes", "home"), [(8, HOMES[4])])  # updates and deletes
 def test_a_sync_of_a_replan_killed_after_some_writes_is_completed(
     planned: Path, server: Server, tmp_path: Path, writes: int, home: str
 ):
