@@ -734,7 +734,7 @@ def test_any_well_formed_plan_schedules_within_the_rules(case):
         assert (late == 0) == (result.exit_code == 0), (late, result.exit_code)
 
 
-@property_test(local=20, ci=55)
+@property_test(local=20, ci=40)
 @given(on_time_ingredients())
 def test_plan_with_an_on_time_schedule_comes_back_on_time(ingredients):
     note(SEED_NOTE)
