@@ -112,12 +112,12 @@ def clear(out_dir: Path, server: str, keep: list[dict]) -> None:
     """After this server's state is saved: drop its records but the intents in `keep`
     (other servers' records stay); remove the journal when nothing is left."""
     path = Path(out_dir) / JOURNAL
-    others = [r for r in read(out_dir) if r["server"] != server]
-    left = others + keep
+    records = read(out_dir)
+    left = [r for r in records if r["server"] != server] + keep
     if not left:
         path.unlink(missing_ok=True)
         return
-    if left == read(out_dir):
+    if left == records:
         return
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in left)
     write_text(path, text)
