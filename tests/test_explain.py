@@ -293,3 +293,81 @@ def test_an_impossible_plan_gets_a_fix_that_makes_it_possible(tmp_path):
     explained = invoke_cli(["explain", plan])
     assert explained.exit_code == 3
     assert fixes[0]["text"] in explained.output
+
+
+REGISTRATION = """
+id: reg_launch
+name: {zh: 报名上新, en: Registered launch}
+kind: theme
+live_days: 3
+steps:
+  - id: register
+    name: {zh: 平台报名, en: Platform registration}
+    role: operations
+    duration: 3
+    earliest: start-15wd
+    due: start-12wd
+    strict: true
+  - id: review
+    name: {zh: 复盘, en: Review}
+    role: operations
+    duration: 1
+    after: [register]
+    due: end+7d
+"""
+
+UNDER_WAY_PLAN = """
+name: 报名进行中
+timezone: Asia/Shanghai
+start: 2026-03-01
+end: 2026-06-30
+language: zh
+templates: [templates]
+calendar: {workdays: [mon, tue, wed, thu, fri], holidays: CN}
+staff:
+  - {id: wang_fang, name: 王芳, roles: [operations]}
+activities:
+  - {id: launch, template: reg_launch, start: START}
+  - {id: summer, template: reg_launch, start: 2026-06-26}
+"""
+
+
+def test_work_under_way_past_its_moved_strict_due_has_no_schedule_and_a_fix(tmp_path):
+    """A strict step under way on T whose activity then moves so that its due is before
+    T: its start is kept (FORMAT.md section 5) and rule 6 is hard, so no schedule exists;
+    the message names the work under way, and leaving the activity out is offered and
+    re-plans."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "reg_launch.yaml").write_text(REGISTRATION, encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(UNDER_WAY_PLAN.replace("START", "2026-05-29"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke_cli(["plan", plan, "--out", out, "--effort", "1"]).exit_code == 0
+    v1 = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    register = next(t for t in v1["tasks"] if t["id"] == "launch/register")
+    first = date.fromisoformat(register["start"])
+    today = first + timedelta(days=1)
+    while today.weekday() >= 5:
+        today += timedelta(days=1)
+    assert today <= date.fromisoformat(register["end"]), "T lies inside the registration"
+
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(UNDER_WAY_PLAN.replace("START", "2026-05-08"), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    args = ["replan", edited, "--out", out, "--today", str(today), "--effort", "1", "--suggest"]
+    result = invoke_cli(args)
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    assert f"平台报名 (launch/register) was under way from {first}" in result.output
+    assert "平台报名 (launch/register) is strict: it must finish by" in result.output
+    assert "leave out launch: no task late" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+    # the fix, applied by hand: the registration under way is cancelled, nothing is late
+    data = _yaml_data(edited)
+    data["activities"] = [a for a in data["activities"] if a["id"] != "launch"]
+    edited.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = invoke_cli(args)
+    assert result.exit_code == 0, result.output
+    schedule = json.loads((out / "schedule.json").read_text(encoding="utf-8"))
+    assert rules.check_schedule(edited, schedule, today=today) == []

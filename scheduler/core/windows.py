@@ -61,7 +61,9 @@ def latest_starts(problem: Problem, last_caps: dict[int, int] | None = None) -> 
         end = problem.horizon if task.deadline is None else min(task.deadline, problem.horizon)
         if last_caps and i in last_caps:
             end = min(end, last_caps[i] + 1)
-        lst.append(end - task.duration if task.fixed_start is None else task.fixed_start)
+        latest = end - task.duration
+        # a fixed start stays where it is; one that breaks its deadline empties the window
+        lst.append(latest if task.fixed_start is None else min(task.fixed_start, latest))
     for p in reversed(topological_precedences(problem)):
         lst[p.pred] = min(lst[p.pred], latest_before(problem, p, lst[p.succ]))
     return lst

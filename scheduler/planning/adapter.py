@@ -324,6 +324,13 @@ def describe_term(compiled: Compiled, term: str) -> str:
             f"{_task_label(graph, inner)} is strict: it must finish by {node['due']}; "
             f"it needs {node['duration']} working day(s) of {_who_can(compiled, inner)}"
         )
+    if kind == "fixed" and inner in compiled.split.under_way:
+        work = compiled.split.under_way[inner]
+        return (
+            f"{_task_label(graph, inner)} was under way from {work.previous.start}: it keeps "
+            f"that start, and its {work.remaining} working day(s) left from the re-planning "
+            "day on"
+        )
     if kind == "unavailable":
         person_id, _, k = inner.partition("#")
         person = plan.person(person_id)

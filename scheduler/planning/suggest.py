@@ -267,18 +267,7 @@ def _occurrence_changes(
         )
         late = sum(t.late_days for t in schedule.tasks if t.activity == activity.id)
         if raw.get("repeat") or raw.get("festival"):
-            dates = [*(raw.get("except") or []), str(activity.start)]
-            op = "replace" if "except" in raw else "add"
-            changes.append(
-                Candidate(
-                    "except",
-                    f"不做 {activity.name} {activity.start} 这一期 / leave out {activity.id} "
-                    f"(except: {activity.start})",
-                    [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
-                    1,
-                    late,
-                )
-            )
+            changes += _leave_out(compiled, data, activity.id, index, late)
             continue
         shift = (ready - activity.start).days + 1
         new_start = activity.start + timedelta(days=shift)
@@ -292,16 +281,39 @@ def _occurrence_changes(
                 late,
             )
         )
-        changes.append(
+        changes += _leave_out(compiled, data, activity.id, index, late)
+    return changes
+
+
+def _leave_out(
+    compiled: Compiled, data: dict, occurrence_id: str, index: int, late: int = 0
+) -> list[Candidate]:
+    """Leave one occurrence out: `except` its date for a series or festival, remove a
+    one-off activity."""
+    occurrence = next(o for o in compiled.occurrences if o.id == occurrence_id)
+    raw = data["activities"][index]
+    if raw.get("repeat") or raw.get("festival"):
+        dates = [*(raw.get("except") or []), str(occurrence.start)]
+        op = "replace" if "except" in raw else "add"
+        return [
             Candidate(
-                "drop",
-                f"不做 {activity.name} ({activity.id}) / leave out {activity.id}",
-                [{"op": "remove", "path": f"/activities/{index}"}],
-                len(compiled.occurrences),
+                "except",
+                f"不做 {occurrence.title} {occurrence.start} 这一期 / leave out "
+                f"{occurrence.id} (except: {occurrence.start})",
+                [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
+                1,
                 late,
             )
+        ]
+    return [
+        Candidate(
+            "drop",
+            f"不做 {occurrence.title} ({occurrence.id}) / leave out {occurrence.id}",
+            [{"op": "remove", "path": f"/activities/{index}"}],
+            len(compiled.occurrences),
+            late,
         )
-    return changes
+    ]
 
 
 def _conflict_fixes(
@@ -344,6 +356,9 @@ def _conflict_fixes(
             node = compiled.graph.nodes[inner]
             first, last = node["earliest"] or plan.start, node["due"]
             fixes += _extra_people_for(plan, node["role"], first, last)
+            occurrence = next(o for o in compiled.occurrences if o.id == node["occurrence"])
+            if isinstance(data.get("activities"), list):
+                fixes += _leave_out(compiled, data, occurrence.id, occurrence.spec.index)
     return fixes
 
 
