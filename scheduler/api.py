@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -61,6 +62,15 @@ __all__ = [
 DEFAULT_EFFORT = core.DEFAULT_EFFORT
 DEFAULT_TIME_LIMIT = 600.0
 DEFAULT_WORKERS = 2
+# What writing the exports costs, kept out of the search's share of a time limit: a
+# generous reading of BENCHMARKS.md (about 4 s at 700 tasks, 30 s at 7,000, 160 s at 35,000)
+EXPORT_SECONDS = 3.0
+EXPORT_SECONDS_PER_TASK = 0.005
+
+
+def export_reserve(tasks: int) -> float:
+    """The seconds of a run's time limit kept for writing the exports of `tasks` tasks."""
+    return EXPORT_SECONDS + EXPORT_SECONDS_PER_TASK * tasks
 
 
 def make_schedule(
@@ -73,11 +83,15 @@ def make_schedule(
     suggest: bool = False,
     executor: Executor = IN_PROCESS,
     progress: Progress | None = None,
+    reserve: Callable[[int], float] | None = None,
+    started: float | None = None,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
     machine; `time_limit` seconds (expansion and search) is a safety net, and a run it cuts
-    short warns so.
+    short warns so. `started` (a `time.monotonic()` reading, default now) is when the limit
+    began to count, and `reserve(tasks)` the seconds of it kept for what the caller does
+    after (e.g. `export_reserve`, for writing the exports): the whole run stays within it.
 
     `baseline`: the previous version; among the least-late schedules the one that moves or
     reassigns the fewest of its tasks is chosen, and with its `today` the tasks finished
@@ -91,9 +105,10 @@ def make_schedule(
 
     `progress(phase, late, bound)` is told each phase of the search as it begins
     (`scheduler.progress`); it never changes the result."""
-    began = monotonic()
+    began = monotonic() if started is None else started
     compiled = compile_plan(plan, baseline)
-    left = max(0.1, time_limit - (monotonic() - began))  # the expansion counts too
+    kept = reserve(len(compiled.problem.tasks)) if reserve is not None else 0.0
+    left = max(0.1, time_limit - kept - (monotonic() - began))  # the expansion counts too
     result = core.solve(
         compiled.problem,
         effort=effort,
@@ -119,7 +134,7 @@ def make_schedule(
         )
     schedule.explanation.extend(explain_lateness(compiled, schedule))
     if suggest and (schedule.late_tasks or schedule.status == core.INFEASIBLE):
-        left = time_limit - (monotonic() - began)
+        left = time_limit - kept - (monotonic() - began)
         options = SolveOptions(effort, time_limit, workers, baseline, clock.time() + left)
         if progress is not None:
             progress("checking fixes", result.objectives.get("late"), result.bounds.get("late"))

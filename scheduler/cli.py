@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from scheduler import api
+from scheduler import STARTED, api
 from scheduler.errors import BadInput
 from scheduler.executors import executor_for
 from scheduler.export.changes import changes_by_person, task_changes
@@ -252,8 +252,9 @@ def search_options(command: Callable) -> Callable:
                 default=api.DEFAULT_TIME_LIMIT,
                 show_default=True,
                 type=click.FloatRange(min=0.1),
-                help="Wall-clock safety limit in seconds for expanding and searching; a search it "
-                "stops says so.",
+                help="Wall-clock safety limit in seconds for the whole run (what writing the "
+                "files will take is estimated from the plan's size and kept out of the search's "
+                "share); a search it stops says so.",
             ),
             click.option(
                 "--workers",
@@ -368,7 +369,10 @@ def _schedule_into(
 ) -> int:
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
     with reporter(not search.pop("quiet")) as progress:
-        schedule = api.make_schedule(loaded, baseline=baseline, progress=progress, **search)
+        schedule = api.make_schedule(
+            loaded, baseline=baseline, progress=progress, reserve=api.export_reserve,
+            started=STARTED, **search,
+        )  # fmt: skip
     _print_warnings(schedule.warnings)
     if schedule.status not in ("optimal", "feasible"):
         click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)

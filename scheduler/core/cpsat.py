@@ -21,7 +21,10 @@ lateness at all, that is already the optimum of the first objective. When it is 
 misses a deadline, CP-SAT first searches the *near part* (`windows.near_part`: every task
 within a margin of its due dates), small and quick, whose schedules are schedules of the
 whole; the whole problem is then solved from the best of them, which proves or improves it.
-The result is never worse than that first schedule. When it is late, relaxations that
+The result is never worse than that first schedule. Before any search, two cheap bounds
+prove how little lateness is possible: every task's earliest end (`bounds.py`) and the
+backlog of work that each group of resources cannot clear in time (`load_bound.py`); a
+first schedule that reaches them is optimal. When it is late, relaxations that
 limit one resource group only (`relaxation.py`) give a proven lower bound, small models
 solved first: a schedule that reaches it is optimal, and the search stops there.
 
@@ -59,6 +62,7 @@ from scheduler.core.bounds import date_bound
 from scheduler.core.check import violations
 from scheduler.core.greedy import serial_schedule
 from scheduler.core.lns import SUB_EFFORT
+from scheduler.core.load_bound import load_bound
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
@@ -118,18 +122,23 @@ def solve(
     report = progress or (lambda _phase, _late, _bound: None)
     report("first schedule", None, None)
     dates, _ = date_bound(problem)  # no schedule is less late than its earliest ends
+    load = load_bound(problem)  # nor than its groups' backlog of work allows
+    known = max(dates, load)
     large = len(problem.tasks) >= LNS_MIN_TASKS
     start = _greedy_start(problem)
-    if start is None or (start.objectives[LATE] > dates and not large):
-        report("near part", _late_of(start), dates)
+    if start is None or (start.objectives[LATE] > known and not large):
+        report("near part", _late_of(start), known)
         start = _near_start(problem, start, clock, workers, dates)
     relaxed = 0  # a proven lower bound of the least lateness from relaxations
-    if (start is None or start.objectives[LATE] > dates) and not large:
+    if (start is None or start.objectives[LATE] > known) and not large:
         # (their models are the whole problem's size: too large to solve when it is large)
-        report("bound", _late_of(start), dates)
+        report("bound", _late_of(start), known)
         relaxed = _relaxed_bound(problem, clock, workers)
-    floor = max(dates, relaxed)
-    parts = {"dates": dates, "relaxation": relaxed}
+    # CP-SAT's models get the bounds they always had: a redundant floor on the lateness
+    # changes their search, and a small one proves sooner without the load bound in it
+    search_floor = max(dates, relaxed)
+    floor = max(search_floor, load)
+    parts = {"dates": dates, "load": load, "relaxation": relaxed}
     if start is not None and start.objectives[LATE] == floor:
         # no lateness at all, or as little as a bound allows: nothing can be better
         first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window
@@ -140,7 +149,7 @@ def solve(
         window = max(late_window, _overshoot(problem, first))
     else:
         report("lateness", _late_of(start), floor)
-        first, window = _least_lateness(problem, start, late_window, clock, workers, floor)
+        first, window = _least_lateness(problem, start, late_window, clock, workers, search_floor)
         parts["search"] = first.bounds.get(LATE, 0) if first.has_solution else 0
     if start is not None and (
         not first.has_solution or start.objectives[LATE] <= first.objectives[LATE]

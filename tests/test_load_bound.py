@@ -1,0 +1,128 @@
+"""The backlog bound of the core (`core/load_bound.py`) against enumeration and by hand.
+
+A lower bound that is too high would make the solver stop early and call a late schedule
+optimal, so it is checked against the least lateness found by enumerating every schedule
+(tests/test_core.py's brute force), on tiny problems and on crowded ones where the backlog
+bound is above the date bound (so that the check is not idle).
+"""
+
+from __future__ import annotations
+
+from hypothesis import event, given, note
+from hypothesis import strategies as st
+from property_settings import SEED_NOTE, property_test
+from test_core import brute_force_lateness, tiny_problems
+from test_lns import crowded
+
+from scheduler.core import OPTIMAL, Precedence, Problem, Resource, Task, solve
+from scheduler.core.bounds import date_bound
+from scheduler.core.load_bound import load_bound
+
+
+def test_one_person_three_tasks_due_at_once_is_exact():
+    # three tasks of two periods, all free from period 0 and due at period 1: ends 2, 4, 6,
+    # so the least lateness is 0 + 2 + 4; each task alone is on time (date bound 0)
+    problem = Problem(
+        tuple(Task(f"t{i}", 2, (0,), release=0, due=1) for i in range(3)),
+        (Resource("a", 1),),
+        horizon=10,
+    )
+    assert date_bound(problem)[0] == 0
+    assert load_bound(problem) == 6
+    result = solve(problem, effort=1, time_limit=60)
+    assert result.status == OPTIMAL and result.objectives["late"] == 6
+    assert result.late_bounds["load"] == 6
+
+
+def test_leave_and_calendar_days_count():
+    # weekends: periods are working days, time labels skip two days after every fifth;
+    # the person is away in periods 1..2, so two one-period tasks due at period 1 end at
+    # periods 3 and 4 at the earliest: late (3 and 4 periods, 3 and 4 days here)
+    times = tuple(d + 2 * (d // 5) for d in range(12))
+    problem = Problem(
+        (Task("a", 1, (0,), release=0, due=times[0]), Task("b", 1, (0,), release=0, due=times[0])),
+        (Resource("p", 1, ((1, 3),)),),
+        horizon=12,
+        times=times,
+    )
+    exact = brute_force_lateness(problem)
+    assert exact == 3
+    assert date_bound(problem)[0] == 0
+    assert 0 < load_bound(problem) <= exact
+
+
+def test_a_chain_of_predecessors_only_keeps_its_earliest_end():
+    # b follows a; both need the one person; b is due when a ends: b cannot be on time
+    problem = Problem(
+        (Task("a", 2, (0,), release=0, due=1), Task("b", 2, (0,), due=1)),
+        (Resource("p", 1),),
+        (Precedence(0, 1),),
+        horizon=10,
+    )
+    assert load_bound(problem) <= brute_force_lateness(problem) == 2
+
+
+@st.composite
+def crowded_tiny(draw) -> Problem:
+    """Four or five short tasks on one or two people, released early and due soon: the
+    backlog, not any task alone, makes them late."""
+    horizon = draw(st.integers(8, 10))
+    gaps = draw(st.lists(st.integers(1, 2), min_size=horizon, max_size=horizon))
+    times = tuple(sum(gaps[: i + 1]) for i in range(horizon))
+    resources = tuple(
+        Resource(f"r{k}", draw(st.sampled_from([1, 2])), draw(st.sampled_from([(), ((1, 3),)])))
+        for k in range(draw(st.integers(1, 2)))
+    )
+    tasks = []
+    for i in range(draw(st.integers(3, 5))):
+        allowed = draw(
+            st.lists(st.integers(0, len(resources) - 1), min_size=1, max_size=2, unique=True)
+        )
+        capacity = min(resources[r].capacity for r in allowed)
+        tasks.append(
+            Task(
+                f"t{i}",
+                draw(st.integers(1, 2)),
+                tuple(allowed),
+                demand=draw(st.integers(1, capacity)),
+                release=draw(st.integers(0, 2)),
+                due=draw(st.sampled_from([None, times[1], times[2], times[3]])),
+            )
+        )
+    return Problem(tuple(tasks), resources, (), horizon, times)
+
+
+@property_test(local=100, ci=400, shrink=True)
+@given(tiny_problems())
+def test_the_backlog_bound_never_exceeds_the_least_lateness(problem):
+    note(SEED_NOTE)
+    expected = brute_force_lateness(problem)
+    if expected is not None:
+        assert date_bound(problem)[0] <= load_bound(problem) <= expected
+
+
+@property_test(local=60, ci=200, shrink=True)
+@given(crowded_tiny())
+def test_the_backlog_bound_never_exceeds_the_least_lateness_when_crowded(problem):
+    note(SEED_NOTE)
+    expected = brute_force_lateness(problem)
+    if expected is None:
+        return
+    bound = load_bound(problem)
+    event("above the date bound" if bound > date_bound(problem)[0] else "the date bound")
+    event("exact" if bound == expected else "below")
+    assert bound <= expected
+
+
+def test_crowded_teams_get_a_bound_above_the_date_bound_and_below_what_is_found():
+    """Four teams sharing two specialists (tests/test_lns.py's crowded problems): the
+    backlog bound sees the specialists' overload, and no schedule found is below it."""
+    above = 0
+    for seed in range(1, 4):
+        problem = crowded(seed, teams=4, chains=20)
+        bound, dates = load_bound(problem), date_bound(problem)[0]
+        result = solve(problem, effort=1, time_limit=60)
+        assert result.late_bounds["load"] == bound
+        assert dates <= bound <= result.objectives["late"]
+        above += bound > dates
+    assert above == 3, "the backlog bound adds nothing on crowded teams"
