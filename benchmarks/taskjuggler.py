@@ -1,7 +1,7 @@
 """The engine and TaskJuggler 3 on the same plans, side by side in one run (issue 12).
 
-    python benchmarks/taskjuggler.py [--plan PATH ...] [--stores 1 10] [--variant own]
-                                     [--out DIR] [--no-engine] [--tj3 tj3]
+    python benchmarks/taskjuggler.py [--plan PATH ...] [--stores 1 10] [--variant own shared]
+                                     [--out DIR] [--no-engine] [--tj3 tj3] [--tj-priority due]
 
 For each plan (default: the bundled example, then the agency plans of `--stores` stores
 that `benchmarks/scale.py` builds, imported from it):
