@@ -380,3 +380,17 @@ def test_calendar_has_a_weekday_column():
         assert row[1] == names[date.fromisoformat(row[0]).weekday()], row
     narrow = CliRunner().invoke(main, ["calendar", str(QUICKSTART)], env={"COLUMNS": "80"})
     assert max(display_width(line) for line in narrow.output.splitlines()) <= 80
+
+
+def test_the_time_limit_keeps_the_share_of_the_exports_out_of_the_search():
+    """`reserve` (what the caller needs after the search, the exports for `plan`) comes off
+    the time limit: with all of it reserved the search is cut short and says so."""
+    from scheduler import api
+
+    plan = api.load_plan(ROOT / "examples" / "tmall-flagship-2027.yaml")
+    free = api.make_schedule(plan, effort=1, time_limit=120)
+    assert not free.solver["cut_short"]
+    squeezed = api.make_schedule(plan, effort=1, time_limit=120, reserve=lambda tasks: 119.9)
+    assert squeezed.solver["cut_short"]
+    assert any("wall-clock limit of 120 s stopped the search" in w for w in squeezed.warnings)
+    assert api.export_reserve(35_000) > api.export_reserve(700) > 0
