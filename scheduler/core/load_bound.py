@@ -96,26 +96,39 @@ def _set_bound(
 
     held = [0] * len(origins)  # work of Q for each origin a
     sizes: list[Counter[int]] = [Counter() for _ in origins]
+    last_entry = max(by_due, default=-1)
     periods = days = 0
     for t in range(horizon):
         # Q(a, t-1) with the capacity up to t: tasks due before t - 1, still open at t
-        late_day = max(
-            _unfinished(held[k], capacity_between(capacity, a, t), sizes[k])
-            for k, a in enumerate(origins)
-        )
+        late_day = _most_unfinished(held, origins, capacity, t, sizes)
         for i in by_due.get(t, ()):
             for k, a in enumerate(origins):
                 if start[i] >= a:
                     held[k] += work[i]
                     sizes[k][work[i]] += 1
-        late = max(
-            _unfinished(held[k], capacity_between(capacity, a, t), sizes[k])
-            for k, a in enumerate(origins)
-        )
-        periods += max(late, surely[t])
+        late = _most_unfinished(held, origins, capacity, t, sizes)
         step = problem.time(t) - problem.time(t - 1)
+        if t > last_entry and late == 0:
+            # nothing joins Q any more and the capacity only grows: no backlog from here on
+            periods += sum(surely[t:horizon])
+            days += sum(
+                (problem.time(u) - problem.time(u - 1)) * surely_day[u] for u in range(t, horizon)
+            )
+            break
+        periods += max(late, surely[t])
         days += step * max(late_day, surely_day[t])
     return max(periods, days, sum(own[i] for i in members))
+
+
+def _most_unfinished(
+    held: list[int], origins: list[int], capacity: list[int], t: int, sizes: list[Counter[int]]
+) -> int:
+    """The largest number of tasks of Q still open at the start of t, over the origins."""
+    most = 0
+    for k, a in enumerate(origins):
+        if held[k] > 0:
+            most = max(most, _unfinished(held[k], capacity_between(capacity, a, t), sizes[k]))
+    return most
 
 
 def _origins(starts: list[int]) -> list[int]:
