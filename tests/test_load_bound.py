@@ -1,9 +1,10 @@
-"""The backlog bound of the core (`core/load_bound.py`) against enumeration and by hand.
+"""The core's bounds from work and from parts (`core/load_bound.py`, `core/window_bound.py`)
+against enumeration and by hand.
 
 A lower bound that is too high would make the solver stop early and call a late schedule
-optimal, so it is checked against the least lateness found by enumerating every schedule
-(tests/test_core.py's brute force), on tiny problems and on crowded ones where the backlog
-bound is above the date bound (so that the check is not idle).
+optimal, so each is checked against the least lateness found by enumerating every schedule
+(tests/test_core.py's brute force), on tiny problems and on crowded ones where the bound is
+above the date bound (so that the check is not idle).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from test_lns import crowded
 
 from scheduler.core import OPTIMAL, Precedence, Problem, Resource, Task, solve
 from scheduler.core.bounds import date_bound
+from scheduler.core.cpsat import _Budget, _greedy_start
 from scheduler.core.load_bound import load_bound
+from scheduler.core.window_bound import window_bound
 
 
 def test_one_person_three_tasks_due_at_once_is_exact():
@@ -126,3 +129,35 @@ def test_crowded_teams_get_a_bound_above_the_date_bound_and_below_what_is_found(
         assert dates <= bound <= result.objectives["late"]
         above += bound > dates
     assert above == 3, "the backlog bound adds nothing on crowded teams"
+
+
+def _window_bound(problem: Problem) -> int | None:
+    """The parts bound from the heuristic's schedule (None: the heuristic has none)."""
+    start = _greedy_start(problem)
+    if start is None:
+        return None
+    return window_bound(problem, start, 2.0, _Budget(2.0, 60))
+
+
+@property_test(local=60, ci=200, shrink=True)
+@given(st.one_of(tiny_problems(), crowded_tiny()))
+def test_the_parts_bound_never_exceeds_the_least_lateness(problem):
+    note(SEED_NOTE)
+    expected = brute_force_lateness(problem)
+    bound = _window_bound(problem)
+    if expected is None or bound is None:
+        return
+    event("above the date bound" if bound > date_bound(problem)[0] else "the date bound")
+    assert date_bound(problem)[0] <= bound <= expected
+
+
+def test_crowded_teams_get_a_parts_bound_above_the_date_bound_and_below_what_is_found():
+    """The crowded teams again: parts of chains due in the same weeks, solved alone."""
+    above = 0
+    for seed in range(1, 4):
+        problem = crowded(seed, teams=4, chains=20)
+        bound, dates = _window_bound(problem), date_bound(problem)[0]
+        found = solve(problem, effort=1, time_limit=60).objectives["late"]
+        assert bound is not None and dates <= bound <= found
+        above += bound > dates
+    assert above >= 2, "solving parts alone adds nothing on crowded teams"

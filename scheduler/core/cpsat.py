@@ -67,6 +67,7 @@ from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
 from scheduler.core.sgs import shortest_schedule
+from scheduler.core.window_bound import window_bound
 from scheduler.core.windows import (
     earliest_starts,
     early_floor,
@@ -88,6 +89,7 @@ DEFAULT_EFFORT = 20.0
 LATE_WINDOW = 15  # time units past its due a task may end in the first lateness model
 POLISH_SHARE = 0.25  # of the effort, at most, for the tie-break
 POLISH_SLICE = 0.05  # of the effort per slice of the tie-break (stopped by a slice without gain)
+WINDOW_SHARE = 0.1  # of the effort, at most, for the parts solved alone (large problems)
 NEAR_SHARE = 0.2  # of the effort, at most, for first schedules near the due dates
 NEAR_MARGINS = (20, 60, 180)  # periods before its preferred start a task may start there
 CHANGE_SHARE = 0.25  # of the effort, at most, for least change (with a previous version)
@@ -139,6 +141,12 @@ def solve(
     search_floor = max(dates, relaxed)
     floor = max(search_floor, load)
     parts = {"dates": dates, "load": load, "relaxation": relaxed}
+    if large and start is not None and start.objectives[LATE] > floor:
+        # parts of the problem solved alone: small models, a bound the whole one cannot give
+        report("bound", _late_of(start), floor)
+        parts["windows"] = window_bound(problem, start, clock.effort * WINDOW_SHARE, clock,
+                                        executor)  # fmt: skip
+        floor = max(floor, parts["windows"])
     if start is not None and start.objectives[LATE] == floor:
         # no lateness at all, or as little as a bound allows: nothing can be better
         first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window

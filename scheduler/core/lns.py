@@ -65,6 +65,7 @@ class Answer:
     late: int
     effort: float
     cut_short: bool
+    bound: int = 0  # the proven least lateness of the free tasks, with the others as they are
 
 
 def improve(
@@ -146,7 +147,7 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
     n = len(item.free)
     return Answer(
         found.starts[:n], found.resources[:n], found.objectives["late"], clock.spent,
-        clock.cut_short,
+        clock.cut_short, found.bounds["late"],
     )  # fmt: skip
 
 

@@ -1,0 +1,122 @@
+"""A lower bound of the least total lateness from parts of the problem, each solved alone.
+
+Leaving tasks out of a problem is a relaxation: in any schedule of the whole, the tasks of
+a part P form a schedule of P alone, once each of them keeps its earliest start in the
+whole (`bounds.earliest_ends`: releases, predecessors and leave) as its release. So the
+least lateness of P alone, or any proven lower bound of it, bounds what P's tasks cost in
+every schedule, and the bounds of disjoint parts add up.
+
+The parts follow the problem's own structure: the chains that precedences link (a store's
+activity and its steps) stay whole, and chains are grouped by the window of periods their
+first due date falls in, so that the chains that compete for people at the same time are
+solved together. Each part is solved by CP-SAT from the current schedule (restricted to it)
+within a fixed deterministic effort, on one worker; the parts are independent, so they go
+through the executor like the neighbourhoods of `lns.py`. A part that the first schedule
+already gets as little late as its date bound costs nothing. Several window widths and
+offsets are tried and the best sum kept: where lateness is local (a designer short before
+Double Eleven), the parts are small enough to prove, and the sum is the optimum or near it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from scheduler.core.bounds import date_bound, earliest_ends
+from scheduler.core.lns import SUB_EFFORT, Neighbourhood, solve_neighbourhood
+from scheduler.core.problem import Precedence, Problem
+from scheduler.core.result import Result
+from scheduler.executors import IN_PROCESS, Executor
+
+WIDTHS = (20, 60)  # periods per window (four and twelve working weeks), each at two offsets
+MAX_PART = 400  # tasks in one part, at most: larger parts are left to their date bound
+
+
+def window_bound(
+    problem: Problem,
+    start: Result,
+    budget: float,
+    clock,
+    executor: Executor = IN_PROCESS,
+) -> int:
+    """The largest sum, over the partitions tried, of each part's proven least lateness
+    (see the module docstring), spending at most `budget` units of deterministic work on
+    `clock` (cpsat's budget: `spent`, `time_limit`, `elapsed`); never below the date bound."""
+    dates, own = date_bound(problem)
+    ends = earliest_ends(problem)
+    firsts = [end - task.duration for end, task in zip(ends, problem.tasks, strict=True)]
+    chains = _chains(problem)
+    partitions = [_windows(problem, chains, width, offset) for width in WIDTHS
+                  for offset in (0, width // 2)]  # fmt: skip
+    late = start.lateness
+    todo = []
+    for k, parts in enumerate(partitions):
+        for members in parts:
+            if len(members) <= MAX_PART and sum(late[i] for i in members) > sum(
+                own[i] for i in members
+            ):
+                todo.append((k, members))
+    per_part = min(SUB_EFFORT, budget / max(1, len(todo)))
+    items = [
+        Neighbourhood(
+            _part(problem, members, firsts), tuple(members),
+            tuple(start.starts[i] for i in members), tuple(start.resources[i] for i in members),
+            sum(late[i] for i in members), per_part, max(0.1, clock.time_limit - clock.elapsed()),
+        )
+        for _, members in todo
+    ]  # fmt: skip
+    solved: dict[int, int] = defaultdict(int)  # partition -> what its solved parts add
+    for (k, members), answer in zip(todo, executor.map(solve_neighbourhood, items), strict=True):
+        clock.spent += answer.effort
+        clock.cut_short = clock.cut_short or answer.cut_short
+        solved[k] += max(0, answer.bound - sum(own[i] for i in members))
+    return max([dates, *(dates + extra for extra in solved.values())])
+
+
+def _chains(problem: Problem) -> list[list[int]]:
+    """The tasks in groups that precedences link (weakly connected), each sorted."""
+    parent = list(range(len(problem.tasks)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for p in problem.precedences:
+        parent[root(p.pred)] = root(p.succ)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(problem.tasks)):
+        groups[root(i)].append(i)
+    return sorted(groups.values())
+
+
+def _windows(problem: Problem, chains: list[list[int]], width: int, offset: int) -> list:
+    """The chains with a due date, grouped by the window [offset + k * width, ...) of
+    periods in which their first due date falls."""
+    parts: dict[int, list[int]] = defaultdict(list)
+    for chain in chains:
+        dues = [problem.last_period_at(problem.tasks[i].due) for i in chain
+                if problem.tasks[i].due is not None]  # fmt: skip
+        if dues:
+            parts[(min(dues) - offset) // width].extend(chain)
+    return [sorted(parts[k]) for k in sorted(parts)]
+
+
+def _part(problem: Problem, members: list[int], firsts: list[int]) -> Problem:
+    """The tasks `members` alone, each released no earlier than its earliest start in the
+    whole problem, with the precedences among them (nothing else fixed)."""
+    index = {i: k for k, i in enumerate(members)}
+    tasks = []
+    for i in members:
+        task = problem.tasks[i]
+        release = (
+            task.release if task.fixed_start is not None else max(task.release or 0, firsts[i])
+        )
+        tasks.append(replace(task, release=release, previous=None))
+    precedences = tuple(
+        Precedence(index[p.pred], index[p.succ], p.delay, p.scale)
+        for p in problem.precedences
+        if p.pred in index and p.succ in index
+    )
+    return Problem(tuple(tasks), problem.resources, precedences, problem.horizon, problem.times)
