@@ -85,6 +85,7 @@ def make_schedule(
     progress: Progress | None = None,
     reserve: Callable[[int], float] | None = None,
     started: float | None = None,
+    lateness_only: bool = False,
 ) -> Schedule:
     """The best schedule of `plan` found within `effort` units of deterministic search work
     (status says how good). The same plan, effort and workers give the same schedule on any
@@ -92,6 +93,8 @@ def make_schedule(
     short warns so. `started` (a `time.monotonic()` reading, default now) is when the limit
     began to count, and `reserve(tasks)` the seconds of it kept for what the caller does
     after (e.g. `export_reserve`, for writing the exports): the whole run stays within it.
+    `lateness_only`: the same status and late days, without the tie-breaks and the
+    explanations (for a check that reads only those).
 
     `baseline`: the previous version; among the least-late schedules the one that moves or
     reassigns the fewest of its tasks is chosen, and with its `today` the tasks finished
@@ -116,8 +119,12 @@ def make_schedule(
         workers=workers,
         progress=progress,
         executor=executor,
+        explain=not lateness_only,
+        lateness_only=lateness_only,
     )
     schedule = to_schedule(compiled, result)
+    if lateness_only:
+        return schedule
     if result.cut_short:
         schedule.warnings.append(
             f"the wall-clock limit of {time_limit:g} s stopped the search before its effort "
@@ -174,8 +181,8 @@ def solve_outcome(options: SolveOptions, plan: Plan) -> Outcome:
         limit = min(limit, options.deadline - clock.time())
     if limit <= 0:
         return Outcome(core.UNKNOWN, 0, cut_short=True)
-    found = make_schedule(plan, effort=options.effort, time_limit=limit,
-                          workers=options.workers, baseline=options.baseline)  # fmt: skip
+    found = make_schedule(plan, effort=options.effort, time_limit=limit, workers=options.workers,
+                          baseline=options.baseline, lateness_only=True)  # fmt: skip
     return Outcome(found.status, found.late_days, bool(found.solver.get("cut_short")))
 
 

@@ -111,6 +111,7 @@ def solve(
     explain: bool = True,
     progress: Callable[[str, int | None, int | None], None] | None = None,
     executor: Executor = IN_PROCESS,
+    lateness_only: bool = False,
 ) -> Result:
     """The best schedule for `problem` found within `effort` units of deterministic work.
 
@@ -119,6 +120,8 @@ def solve(
     search run); `time_limit` seconds is a safety net that, when it cuts the search short,
     marks the result `cut_short`. `progress(phase, late, bound)` is told each phase as it
     begins, with the least lateness found so far and its proven bound (None: not known).
+    `lateness_only` stops once the least lateness is settled, before least change and the
+    tie-break (which never change it): for a caller that reads only the lateness.
     """
     clock = _Budget(effort, time_limit)
     report = progress or (lambda _phase, _late, _bound: None)
@@ -189,6 +192,8 @@ def solve(
     if first.status == UNKNOWN:
         return clock.stamp(Result(UNKNOWN, late_bounds=parts))
     first = replace(first, late_bounds=parts)
+    if lateness_only:
+        return clock.stamp(first)
     if _has_previous(problem):
         report("least change", first.objectives[LATE], first.bounds.get(LATE))
         first = _solve_changes(problem, window, first, clock, workers)
