@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+import networkx as nx
+
 from scheduler.core.bounds import date_bound, earliest_ends
 from scheduler.core.lns import SUB_EFFORT, Neighbourhood, solve_neighbourhood
 from scheduler.core.problem import Precedence, Problem
@@ -75,20 +77,10 @@ def window_bound(
 
 def _chains(problem: Problem) -> list[list[int]]:
     """The tasks in groups that precedences link (weakly connected), each sorted."""
-    parent = list(range(len(problem.tasks)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for p in problem.precedences:
-        parent[root(p.pred)] = root(p.succ)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(problem.tasks)):
-        groups[root(i)].append(i)
-    return sorted(groups.values())
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(problem.tasks)))
+    graph.add_edges_from((p.pred, p.succ) for p in problem.precedences)
+    return sorted(sorted(chain) for chain in nx.connected_components(graph))
 
 
 def _windows(problem: Problem, chains: list[list[int]], width: int, offset: int) -> list:
