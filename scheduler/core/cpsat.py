@@ -24,7 +24,9 @@ whole; the whole problem is then solved from the best of them, which proves or i
 The result is never worse than that first schedule. Before any search, two cheap bounds
 prove how little lateness is possible: every task's earliest end (`bounds.py`) and the
 backlog of work that each group of resources cannot clear in time (`load_bound.py`); a
-first schedule that reaches them is optimal. When it is late, relaxations that
+first schedule that reaches them is optimal. A large problem's first schedule that is
+later than both is then bounded by its parts solved alone (`window_bound.py`). When a
+smaller one is late, relaxations that
 limit one resource group only (`relaxation.py`) give a proven lower bound, small models
 solved first: a schedule that reaches it is optimal, and the search stops there.
 
