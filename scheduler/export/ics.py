@@ -70,6 +70,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
 
 from scheduler.export.cells import encodable
+from scheduler.export.ics_fold import component_bytes
+from scheduler.export.ics_written import OWN_UID, WrittenFile, recall, remember
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 from scheduler.words import kind_name, role_label
@@ -232,25 +234,29 @@ def write_calendars(
         stamp_utc, words,
     )  # fmt: skip
 
-    files: dict[Path, bytes] = {}
-    files[activities_path] = _calendar_bytes(
+    files: dict[Path, WrittenFile] = {}
+    files[activities_path] = _calendar_file(
         schedule, f"{schedule.plan} · {words['activities']}", activity_events
     )
+    by_owner: dict[str, list[_Spec]] = {}
+    for spec in task_specs:
+        by_owner.setdefault(spec.owner, []).append(spec)
     for owner in owners:
         name = _one_line(people[owner].name) if owner in people else ""
-        mine = [spec for spec in task_specs if spec.owner == owner]
+        mine = by_owner.get(owner, [])
         state = person_states.get(owner, {})
         events = _merge(mine, tasks, state, team_state, stamp_utc, words)
-        files[folder / person_file_name(owner)] = _calendar_bytes(
+        files[folder / person_file_name(owner)] = _calendar_file(
             schedule, f"{schedule.plan} · {name or owner}", events
         )
     # team.ics is the SEQUENCE base of every file: written last, so that a run interrupted
     # after some person files gives the same files when it is repeated.
-    files[team_path] = _calendar_bytes(schedule, f"{schedule.plan} · {words['team']}", team_events)
+    files[team_path] = _calendar_file(schedule, f"{schedule.plan} · {words['team']}", team_events)
 
-    for path, data in files.items():
-        if not (path.exists() and path.read_bytes() == data):
-            write_bytes(path, data)
+    for path, written in files.items():
+        if not (path.exists() and path.read_bytes() == written.data):
+            write_bytes(path, written.data)
+    remember({path: written for path, written in files.items() if written.events is not None})
     return [team_path, activities_path, *(folder / person_file_name(o) for o in owners)]
 
 
@@ -300,11 +306,15 @@ def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, 
     folder = Path(out_dir) / CALENDAR_FOLDER
     found = []
     for path in sorted(folder.glob("*.ics")) if folder.is_dir() else []:
+        name = f"{CALENDAR_FOLDER}/{path.name}"
+        known = _written_states(path, plan)
+        if known is not None:
+            found += [(name, *event) for event in known]
+            continue
         try:
             state = _read_state(path, plan) or {}
         except CalendarStateError:
             continue  # not ours
-        name = f"{CALENDAR_FOLDER}/{path.name}"
         for uid, old in sorted(state.items()):
             status = str(old.event.get("STATUS", "CONFIRMED")).upper()
             digest = hashlib.sha256(old.content).hexdigest()
@@ -639,7 +649,7 @@ class _Rendered:
 
     def __init__(self, event: Event):
         self.event = event  # with SEQUENCE 0; its dates sort the file and name its timezones
-        self.ical = event.to_ical()
+        self.ical = component_bytes(event)
 
     @functools.cached_property
     def content(self) -> bytes:
@@ -655,7 +665,7 @@ class _Rendered:
             return self.event, self.ical.replace(line, b"\r\nSEQUENCE:%d\r\n" % sequence)
         event = copy.deepcopy(self.event)
         event["SEQUENCE"] = vInt(sequence)
-        return event, event.to_ical()
+        return event, component_bytes(event)
 
 
 def _rendered(specs: list[_Spec], stamp: datetime) -> dict[str, _Rendered]:
@@ -669,17 +679,17 @@ def _merge(
     team_state: dict[str, _Old],
     stamp: datetime,
     words: dict[str, str],
-) -> list[tuple[Event, bytes]]:
-    """The events of one file, with their text: its live `specs` and, from its earlier
-    version `state`, the cancelled events of everything that left it; sorted by start,
-    then UID.
+) -> list[tuple[Event, bytes, int]]:
+    """The events of one file, with their text and SEQUENCE: its live `specs` and, from its
+    earlier version `state`, the cancelled events of everything that left it; sorted by
+    start, then UID.
 
     An event unchanged against `state` keeps its SEQUENCE. A changed or new one gets the
     team file's: team.ics's earlier SEQUENCE, plus one when the event changed there, and
     always more than this file's earlier SEQUENCE of it; so a person file and team.ics
     agree on every live event.
     """
-    events: list[tuple[Event, bytes]] = []
+    events: list[tuple[Event, bytes, int]] = []
     for spec in specs:
         new = rendered[spec.uid]
         old = state.get(spec.uid)
@@ -693,13 +703,14 @@ def _merge(
                 sequence = team.sequence if same else team.sequence + 1
             if old is not None:
                 sequence = max(sequence, old.sequence + 1)
-        events.append(new.with_sequence(sequence))
+        events.append((*new.with_sequence(sequence), sequence))
     current = {spec.uid for spec in specs}
     for uid, old in state.items():
         if uid not in current:
             event = _cancelled(old, stamp, words)
-            events.append((event, event.to_ical()))
-    events.sort(key=lambda pair: (_day(pair[0].get("DTSTART")), str(pair[0]["UID"])))
+            sequence = old.sequence if old.cancelled else old.sequence + 1
+            events.append((event, component_bytes(event), sequence))
+    events.sort(key=lambda item: (_day(item[0].get("DTSTART")), str(item[0]["UID"])))
     return events
 
 
@@ -780,8 +791,12 @@ def _has_tzid(event: Event) -> bool:
     )
 
 
-def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, bytes]]) -> bytes:
-    """The file's text: its properties, the timezones its events use, the events' text."""
+def _calendar_file(
+    schedule: Schedule, name: str, events: list[tuple[Event, bytes, int]]
+) -> WrittenFile:
+    """The file's text (its properties, the timezones its events use, the events' text) and
+    its events' states as `calendar_states` reads them back (none when an event's UID is
+    not one this module makes: such a file is read back as any other)."""
     calendar = Calendar()
     calendar.add("PRODID", f"-//promo-scheduler//promo-scheduler//{_words_key(schedule)}")
     calendar.add("VERSION", "2.0")
@@ -792,18 +807,43 @@ def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, byt
     calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT12H")
     calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
-    for event, _ in events:
+    for event, _, _ in events:
         calendar.add_component(event)
-    days = [_day(event.get("DTSTART")) for event, _ in events]
-    if days and any(_has_tzid(event) for event, _ in events):
+    days = [_day(event.get("DTSTART")) for event, _, _ in events]
+    if days and any(_has_tzid(event) for event, _, _ in events):
         calendar.add_missing_timezones(
             first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
         )
     # The events' text is written once and shared by team.ics and the person files.
     calendar.subcomponents = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
     end = b"END:VCALENDAR\r\n"
-    head = calendar.to_ical().removesuffix(end)
-    return head + b"".join(ical for _, ical in events) + end
+    head = component_bytes(calendar).removesuffix(end)
+    data = head + b"".join(ical for _, ical, _ in events) + end
+    states = []
+    for event, ical, sequence in events:
+        uid = str(event["UID"])
+        if not OWN_UID.fullmatch(uid):
+            return WrittenFile(data, schedule.plan, len(head), None)
+        status = str(event.get("STATUS", "CONFIRMED")).upper()
+        states.append((uid, sequence, status, hashlib.sha256(_content(ical)).hexdigest()))
+    return WrittenFile(data, schedule.plan, len(head), tuple(states))
+
+
+def _written_states(path: Path, plan: str) -> list[tuple[str, int, str, str]] | None:
+    """The events' states of a file this process has just written for `plan` (as
+    `calendar_states` would read them back), sorted by UID; None when it did not, or the
+    file is not recognisably that plan's."""
+    written = recall(path, path.read_bytes(), plan)
+    if written is None or written.events is None:
+        return None
+    try:
+        head = Calendar.from_ical(written.head + b"END:VCALENDAR\r\n")
+    except ValueError:
+        return None
+    if _x_text(head, "X-PROMO-PLAN") != _one_line(plan):
+        return None
+    by_uid = {event[0]: event for event in written.events}
+    return [by_uid[uid] for uid in sorted(by_uid)]
 
 
 # --- small helpers --------------------------------------------------------------------------
