@@ -53,7 +53,6 @@ Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk
 from __future__ import annotations
 
 import bisect
-import copy
 import functools
 import hashlib
 import json
@@ -67,10 +66,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from scheduler.export.cells import encodable
 from scheduler.export.ics_fold import component_bytes
+from scheduler.export.ics_lines import EventLines
 from scheduler.export.ics_written import OWN_UID, WrittenFile, recall, remember
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
@@ -645,11 +645,18 @@ def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, 
 
 
 class _Rendered:
-    """A spec's event, rendered and written once for every file that holds it."""
+    """A spec's event, written once for every file that holds it."""
 
-    def __init__(self, event: Event):
-        self.event = event  # with SEQUENCE 0; its dates sort the file and name its timezones
-        self.ical = component_bytes(event)
+    def __init__(self, spec: _Spec, stamp: datetime, lines: EventLines):
+        self.spec = spec
+        self.stamp = stamp
+        # Only what sorts the file and names its timezones: its text is written from lines.
+        self.event = Event()
+        self.event.add("UID", spec.uid)
+        self.event.add("DTSTART", spec.start)
+        self.event.add("DTEND", spec.end)
+        self.event.add("STATUS", "CONFIRMED")
+        self.ical = _event_bytes(spec, spec.fingerprint(), stamp, lines)
 
     @functools.cached_property
     def content(self) -> bytes:
@@ -663,13 +670,13 @@ class _Rendered:
         line = b"\r\nSEQUENCE:0\r\n"
         if self.ical.count(line) == 1:
             return self.event, self.ical.replace(line, b"\r\nSEQUENCE:%d\r\n" % sequence)
-        event = copy.deepcopy(self.event)
-        event["SEQUENCE"] = vInt(sequence)
+        event = _render(self.spec, sequence, self.spec.fingerprint(), self.stamp)
         return event, component_bytes(event)
 
 
 def _rendered(specs: list[_Spec], stamp: datetime) -> dict[str, _Rendered]:
-    return {spec.uid: _Rendered(_render(spec, 0, spec.fingerprint(), stamp)) for spec in specs}
+    lines = EventLines()
+    return {spec.uid: _Rendered(spec, stamp, lines) for spec in specs}
 
 
 def _merge(
@@ -740,15 +747,7 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
     if spec.priority is not None:
         event.add("PRIORITY", spec.priority)
     if spec.attendee:
-        email, name = spec.attendee
-        attendee = vCalAddress(f"mailto:{email}")  # `_mailto`: nothing to escape
-        if name:
-            # A double quote would be written as RFC 6868's ^', which few clients decode, and
-            # a backslash before `;`, `:` or the end is read as an escape by many parsers.
-            attendee.params["CN"] = name.replace('"', "'").replace("\\", "/")
-        attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = "ACCEPTED"
-        event.add("ATTENDEE", attendee)
+        event.add("ATTENDEE", _attendee(*spec.attendee))
     event.add("X-PROMO-REF", vText(encodable(spec.ref)))
     if spec.owner:
         event.add("X-PROMO-ASSIGNEE", vText(encodable(spec.owner)))
@@ -761,6 +760,61 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
         reminder.add("TRIGGER", trigger)
         event.add_component(reminder)
     return event
+
+
+def _attendee(email: str, name: str) -> vCalAddress:
+    """The ATTENDEE of a task's event: its assignee, who accepted it."""
+    attendee = vCalAddress(f"mailto:{email}")  # `_mailto`: nothing to escape
+    if name:
+        # A double quote would be written as RFC 6868's ^', which few clients decode, and
+        # a backslash before `;`, `:` or the end is read as an escape by many parsers.
+        attendee.params["CN"] = name.replace('"', "'").replace("\\", "/")
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = "ACCEPTED"
+    return attendee
+
+
+def _event_bytes(spec: _Spec, fingerprint: str, stamp: datetime, lines: EventLines) -> bytes:
+    """The text of `_render(spec, 0, fingerprint, stamp)`, byte for byte, from lines each
+    written once by icalendar (`ics_lines`): keep the two alike."""
+    props: dict[str, bytes] = {
+        "UID": lines.text("UID", spec.uid),
+        "DTSTAMP": lines.value(Event, "DTSTAMP", stamp),
+        "SEQUENCE": lines.value(Event, "SEQUENCE", 0),
+        "DTSTART": lines.value(Event, "DTSTART", spec.start),
+        "DTEND": lines.value(Event, "DTEND", spec.end),
+        "SUMMARY": lines.text("SUMMARY", spec.summary),
+        "DESCRIPTION": lines.text("DESCRIPTION", spec.description),
+    }
+    if spec.categories:
+        props["CATEGORIES"] = lines.value(
+            Event, "CATEGORIES", [_one_line(c) for c in spec.categories]
+        )
+    props["STATUS"] = lines.value(Event, "STATUS", "CONFIRMED")
+    props["TRANSP"] = lines.value(Event, "TRANSP", "TRANSPARENT")
+    if spec.priority is not None:
+        props["PRIORITY"] = lines.value(Event, "PRIORITY", spec.priority)
+    if spec.attendee:
+        email, name = spec.attendee
+        props["ATTENDEE"] = lines.made(
+            ("ATTENDEE", email, name), Event, lambda e: e.add("ATTENDEE", _attendee(email, name))
+        )
+    props["X-PROMO-REF"] = lines.text("X-PROMO-REF", encodable(spec.ref))
+    if spec.owner:
+        props["X-PROMO-ASSIGNEE"] = lines.text("X-PROMO-ASSIGNEE", encodable(spec.owner))
+    props["X-PROMO-FINGERPRINT"] = lines.text("X-PROMO-FINGERPRINT", fingerprint)
+    text = [b"BEGIN:VEVENT\r\n", *(props[name] for name in lines.order(Event, list(props)))]
+    if spec.alarm:
+        trigger, words = spec.alarm
+        alarm = {
+            "ACTION": lines.value(Alarm, "ACTION", "DISPLAY"),
+            "DESCRIPTION": lines.text("DESCRIPTION", words),
+            "TRIGGER": lines.value(Alarm, "TRIGGER", trigger),
+        }
+        text += [b"BEGIN:VALARM\r\n", *(alarm[n] for n in lines.order(Alarm, list(alarm)))]
+        text.append(b"END:VALARM\r\n")
+    text.append(b"END:VEVENT\r\n")
+    return b"".join(text)
 
 
 def _cancelled(old: _Old, stamp: datetime, words: dict[str, str]) -> Event:
