@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -123,3 +124,71 @@ def test_a_file_changed_since_it_was_written_is_parsed_again(tmp_path: Path) -> 
     states = ics.calendar_states(tmp_path, schedule.plan)
     assert any(f == "calendar/team.ics" and seq == 7 for f, _, seq, _, _ in states)
     _states_both_ways(tmp_path, schedule.plan)
+
+
+def _old_as_text(state: dict | None) -> dict | None:
+    """An earlier file's state, comparable: the parsed event as its text."""
+    if state is None:
+        return None
+    return {
+        uid: (old.sequence, old.cancelled, old.owner, old.content, old.status, old.event.to_ical())
+        for uid, old in state.items()
+    }
+
+
+def _quick_is_parsed(out: Path, plan: str) -> int:
+    """Every calendar file's state read from its lines equals its state parsed; returns
+    how many files were read the quick way."""
+    quick_files = 0
+    for path in sorted((out / "calendar").glob("*.ics")):
+        raw = path.read_bytes()
+        quick = ics._quick_state(raw, plan, {})
+        quick_files += quick is not None
+        if quick is not None:
+            assert _old_as_text(quick) == _old_as_text(ics._parsed_state(path, raw, plan))
+    return quick_files
+
+
+def test_earlier_files_read_from_their_lines_as_parsed(tmp_path: Path) -> None:
+    """Fresh, timed, with cancelled events: every file of ours takes the quick way and
+    gives what parsing gives."""
+    schedule = sample_schedule()
+    export(schedule, tmp_path)
+    files = len(list((tmp_path / "calendar").glob("*.ics")))
+    assert _quick_is_parsed(tmp_path, schedule.plan) == files
+    dropped = dataclasses.replace(schedule, tasks=schedule.tasks[1:])
+    export(dropped, tmp_path, event_time=(time(9, 30), time(18, 0)))
+    assert _quick_is_parsed(tmp_path, schedule.plan) == files
+    export(schedule, tmp_path, alarm=False)
+    assert _quick_is_parsed(tmp_path, schedule.plan) == files
+
+
+@given(name=TEXT, person=TEXT, staff_id=TEXT)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_earlier_files_with_any_names_read_as_parsed(name: str, person: str, staff_id: str):
+    """Names and staff ids with any characters: quick where certain, always as parsed."""
+    schedule = sample_schedule()
+    who = "x" + staff_id
+    tasks = [dataclasses.replace(t, name=name + t.name, assignee=who) for t in schedule.tasks]
+    staff = [*schedule.staff, Person(who, person or "p", ("design",))]
+    schedule = dataclasses.replace(schedule, tasks=tasks, staff=staff)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        export(schedule, out)
+        export(dataclasses.replace(schedule, tasks=tasks[:2]), out)
+        _quick_is_parsed(out, schedule.plan)
+
+
+def test_edited_and_foreign_files_are_parsed(tmp_path: Path) -> None:
+    """A lower-case property name, a second UID, a folded END line, another plan: parsed."""
+    schedule = sample_schedule()
+    export(schedule, tmp_path)
+    team = tmp_path / "calendar" / "team.ics"
+    raw = team.read_bytes()
+    for edited in (
+        raw.replace(b"\r\nSTATUS:CONFIRMED\r\n", b"\r\nstatus:CANCELLED\r\n", 1),
+        raw.replace(b"\r\nTRANSP:", b"\r\nUID:second\r\nTRANSP:", 1),
+        raw.replace(b"END:VEVENT\r\n", b"END:VEVENT\r\n X-AFTER:1\r\n", 1),
+        raw.replace(b"X-PROMO-PLAN:", b"X-PROMO-PLAN:other ", 1),
+    ):
+        assert ics._quick_state(edited, schedule.plan, {}) is None

@@ -59,7 +59,7 @@ import json
 import re
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -71,6 +71,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 from scheduler.export.cells import encodable
 from scheduler.export.ics_fold import component_bytes
 from scheduler.export.ics_lines import EventLines
+from scheduler.export.ics_scan import CALENDAR_END, EventFacts, event_facts, split_calendar
 from scheduler.export.ics_written import OWN_UID, WrittenFile, recall, remember
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
@@ -220,15 +221,16 @@ def write_calendars(
     activity_specs = _activity_specs(schedule)
 
     people = {p.id: p for p in schedule.staff}
-    team_state = _read_state(team_path, schedule.plan) or {}
+    facts: Facts = {}  # team.ics and the person files hold the same events
+    team_state = _read_state(team_path, schedule.plan, facts) or {}
     wanted = set(people) | {spec.owner for spec in task_specs}
     wanted |= {old.owner for old in team_state.values() if old.owner}
-    person_states = _read_person_states(folder, schedule.plan, wanted)
+    person_states = _read_person_states(folder, schedule.plan, wanted, facts)
     owners = sorted(wanted | set(person_states))
 
     tasks = _rendered(task_specs, stamp_utc)
     team_events = _merge(task_specs, tasks, team_state, team_state, stamp_utc, words)
-    activity_state = _read_state(activities_path, schedule.plan) or {}
+    activity_state = _read_state(activities_path, schedule.plan, facts) or {}
     activity_events = _merge(
         activity_specs, _rendered(activity_specs, stamp_utc), activity_state, activity_state,
         stamp_utc, words,
@@ -305,6 +307,7 @@ def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, 
     STATUS, hash of its properties but DTSTAMP and SEQUENCE), sorted by file and UID."""
     folder = Path(out_dir) / CALENDAR_FOLDER
     found = []
+    facts: Facts = {}
     for path in sorted(folder.glob("*.ics")) if folder.is_dir() else []:
         name = f"{CALENDAR_FOLDER}/{path.name}"
         known = _written_states(path, plan)
@@ -312,11 +315,11 @@ def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, 
             found += [(name, *event) for event in known]
             continue
         try:
-            state = _read_state(path, plan) or {}
+            state = _read_state(path, plan, facts) or {}
         except CalendarStateError:
             continue  # not ours
         for uid, old in sorted(state.items()):
-            status = str(old.event.get("STATUS", "CONFIRMED")).upper()
+            status = old.status
             digest = hashlib.sha256(old.content).hexdigest()
             found.append((name, uid, old.sequence, status, digest))
     return found
@@ -574,21 +577,37 @@ def _unique(specs: list[_Spec], what: str) -> list[_Spec]:
 class _Old:
     """An event of the earlier version of one file."""
 
-    event: Event
+    parsed: Callable[[], Event]  # the event itself (parsed when a cancellation copies it)
     sequence: int
     cancelled: bool
     owner: str
     content: bytes  # its properties but DTSTAMP and SEQUENCE, as written (see `_content`)
+    status: str  # its STATUS in upper case, CONFIRMED when it has none
+
+    @property
+    def event(self) -> Event:
+        """The event as parsed by icalendar."""
+        return self.parsed()
 
 
-def _read_state(path: Path, plan: str) -> dict[str, _Old] | None:
+Facts = dict[bytes, EventFacts | None]  # what `event_facts` found in an event's text
+
+
+def _read_state(path: Path, plan: str, facts: Facts | None = None) -> dict[str, _Old] | None:
     """The events of an earlier export of `plan` at `path`, by UID.
 
     None when there is no file or it is another plan's or a foreign file (start afresh).
+    `facts` keeps what was read of each event's text, for the next file holding it.
     """
     if not path.exists():
         return None
     raw = path.read_bytes()
+    quick = _quick_state(raw, plan, {} if facts is None else facts)
+    return quick if quick is not None else _parsed_state(path, raw, plan)
+
+
+def _parsed_state(path: Path, raw: bytes, plan: str) -> dict[str, _Old] | None:
+    """`_read_state` of the file `raw` read from `path`, every event parsed by icalendar."""
     try:
         calendar = Calendar.from_ical(raw)
     except ValueError as error:
@@ -609,16 +628,69 @@ def _read_state(path: Path, plan: str) -> dict[str, _Old] | None:
         except (TypeError, ValueError) as error:
             raise CalendarStateError(path, f"UID {uid}: SEQUENCE is not a number") from error
         state[uid] = _Old(
-            event=event,
+            parsed=functools.partial(_itself, event),
             sequence=sequence,
             cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
             owner=_x_text(event, "X-PROMO-ASSIGNEE"),
             content=_content(block),
+            status=str(event.get("STATUS", "CONFIRMED")).upper(),
         )
     return state
 
 
-def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, dict[str, _Old]]:
+def _itself(event: Event) -> Event:
+    return event
+
+
+def _quick_state(raw: bytes, plan: str, facts: Facts) -> dict[str, _Old] | None:
+    """What `_read_state` finds in a file of `plan` laid out as this module writes it, read
+    from each event's own lines (`ics_scan`, once per distinct event text in `facts`)
+    instead of parsing every property; None for any file whose parse could differ (a
+    foreign or edited one, another plan's): that one is parsed as before."""
+    split = split_calendar(raw)
+    if split is None:
+        return None
+    head, blocks = split
+    try:
+        calendar = Calendar.from_ical(head + CALENDAR_END)
+    except ValueError:
+        return None
+    if calendar.walk("VEVENT") or _x_text(calendar, "X-PROMO-PLAN") != _one_line(plan):
+        return None
+    found: list[tuple[EventFacts, bytes]] = []
+    for block in blocks:
+        if block not in facts:
+            facts[block] = event_facts(block)
+        known = facts[block]
+        if known is None:
+            return None
+        found.append((known, block))
+    state: dict[str, _Old] = {}
+    for known, block in found:
+        if not known.uid:
+            continue
+        status = known.status.upper() if known.status is not None else None
+        state[known.uid] = _Old(
+            parsed=_lazy_event(head, block),
+            sequence=known.sequence if known.sequence is not None else 0,
+            cancelled=status == "CANCELLED",
+            owner=known.assignee or "",
+            content=_content(block),
+            status=status if status is not None else "CONFIRMED",
+        )
+    return state
+
+
+def _lazy_event(head: bytes, block: bytes) -> Callable[[], Event]:
+    """The event of `block`, parsed (once) as in its file, after the file's head."""
+    return functools.cache(
+        lambda: Calendar.from_ical(head + block + CALENDAR_END).walk("VEVENT")[0]
+    )
+
+
+def _read_person_states(
+    folder: Path, plan: str, wanted: set[str], facts: Facts | None = None
+) -> dict[str, dict[str, _Old]]:
     """The earlier person files of `plan` in `folder`, by staff id.
 
     A file of someone in `wanted` must be readable; any other `.ics` file that is no person
@@ -634,7 +706,7 @@ def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, 
         if owner is None:
             continue
         try:
-            state = _read_state(path, plan)
+            state = _read_state(path, plan, facts)
         except CalendarStateError:
             if owner in wanted:
                 raise
