@@ -590,7 +590,8 @@ class _Old:
         return self.parsed()
 
 
-Facts = dict[bytes, EventFacts | None]  # what `event_facts` found in an event's text
+# An event's text -> what `event_facts` found in it and its `_content` (None: parse it).
+Facts = dict[bytes, tuple[EventFacts, bytes] | None]
 
 
 def _read_state(path: Path, plan: str, facts: Facts | None = None) -> dict[str, _Old] | None:
@@ -657,35 +658,46 @@ def _quick_state(raw: bytes, plan: str, facts: Facts) -> dict[str, _Old] | None:
         return None
     if calendar.walk("VEVENT") or _x_text(calendar, "X-PROMO-PLAN") != _one_line(plan):
         return None
-    found: list[tuple[EventFacts, bytes]] = []
+    found: list[tuple[EventFacts, bytes, bytes]] = []
     for block in blocks:
         if block not in facts:
-            facts[block] = event_facts(block)
-        known = facts[block]
-        if known is None:
+            known = event_facts(block)
+            facts[block] = None if known is None else (known, _content(block))
+        read = facts[block]
+        if read is None:
             return None
-        found.append((known, block))
+        found.append((*read, block))
     state: dict[str, _Old] = {}
-    for known, block in found:
+    for known, content, block in found:
         if not known.uid:
             continue
         status = known.status.upper() if known.status is not None else None
         state[known.uid] = _Old(
-            parsed=_lazy_event(head, block),
+            parsed=_LazyEvent(head, block),
             sequence=known.sequence if known.sequence is not None else 0,
             cancelled=status == "CANCELLED",
             owner=known.assignee or "",
-            content=_content(block),
+            content=content,
             status=status if status is not None else "CONFIRMED",
         )
     return state
 
 
-def _lazy_event(head: bytes, block: bytes) -> Callable[[], Event]:
-    """The event of `block`, parsed (once) as in its file, after the file's head."""
-    return functools.cache(
-        lambda: Calendar.from_ical(head + block + CALENDAR_END).walk("VEVENT")[0]
-    )
+class _LazyEvent:
+    """The event of `block`, parsed (once, when asked for) as in its file: after its head."""
+
+    __slots__ = ("block", "event", "head")
+
+    def __init__(self, head: bytes, block: bytes):
+        self.head = head
+        self.block = block
+        self.event: Event | None = None
+
+    def __call__(self) -> Event:
+        if self.event is None:
+            text = self.head + self.block + CALENDAR_END
+            self.event = Calendar.from_ical(text).walk("VEVENT")[0]
+        return self.event
 
 
 def _read_person_states(

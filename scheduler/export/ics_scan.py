@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from icalendar.parser.content_line import Contentlines
+from icalendar.parser.content_line import NEWLINE, UFOLD
 
 CALENDAR_END = b"END:VCALENDAR\r\n"
 _EVENT = re.compile(rb"^BEGIN:VEVENT\r\n.*?^END:VEVENT\r\n", re.MULTILINE | re.DOTALL)
@@ -79,9 +79,11 @@ def event_facts(block: bytes) -> EventFacts | None:
     """The four values of one event's text (from `split_calendar`), or None when icalendar
     might read them otherwise (see the module docstring)."""
     try:
-        lines = [line for line in Contentlines.from_ical(block.decode("utf-8")) if line]
-    except (UnicodeDecodeError, ValueError):
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
         return None
+    # unfolded and split as `Contentlines.from_ical` does, without a Contentline each
+    lines = [line for line in NEWLINE.split(UFOLD.sub("", text)) if line]
     if len(lines) < 2 or lines[0] != "BEGIN:VEVENT" or lines[-1] != "END:VEVENT":
         return None
     values: dict[str, str] = {}
