@@ -73,6 +73,7 @@ from scheduler.export.ics_fold import component_bytes
 from scheduler.export.ics_lines import EventLines
 from scheduler.export.ics_scan import CALENDAR_END, EventFacts, event_facts, split_calendar
 from scheduler.export.ics_written import OWN_UID, WrittenFile, recall, remember
+from scheduler.export.ics_zones import ZoneCache
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 from scheduler.words import kind_name, role_label
@@ -237,8 +238,9 @@ def write_calendars(
     )  # fmt: skip
 
     files: dict[Path, WrittenFile] = {}
+    zones = ZoneCache()  # the team file and the person files use the same zones
     files[activities_path] = _calendar_file(
-        schedule, f"{schedule.plan} · {words['activities']}", activity_events
+        schedule, f"{schedule.plan} · {words['activities']}", activity_events, zones
     )
     by_owner: dict[str, list[_Spec]] = {}
     for spec in task_specs:
@@ -249,11 +251,13 @@ def write_calendars(
         state = person_states.get(owner, {})
         events = _merge(mine, tasks, state, team_state, stamp_utc, words)
         files[folder / person_file_name(owner)] = _calendar_file(
-            schedule, f"{schedule.plan} · {name or owner}", events
+            schedule, f"{schedule.plan} · {name or owner}", events, zones
         )
     # team.ics is the SEQUENCE base of every file: written last, so that a run interrupted
     # after some person files gives the same files when it is repeated.
-    files[team_path] = _calendar_file(schedule, f"{schedule.plan} · {words['team']}", team_events)
+    files[team_path] = _calendar_file(
+        schedule, f"{schedule.plan} · {words['team']}", team_events, zones
+    )
 
     for path, written in files.items():
         if not (path.exists() and path.read_bytes() == written.data):
@@ -930,7 +934,7 @@ def _has_tzid(event: Event) -> bool:
 
 
 def _calendar_file(
-    schedule: Schedule, name: str, events: list[tuple[Event, bytes, int]]
+    schedule: Schedule, name: str, events: list[tuple[Event, bytes, int]], zones: ZoneCache
 ) -> WrittenFile:
     """The file's text (its properties, the timezones its events use, the events' text) and
     its events' states as `calendar_states` reads them back (none when an event's UID is
@@ -945,12 +949,13 @@ def _calendar_file(
     calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT12H")
     calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
-    for event, _, _ in events:
-        calendar.add_component(event)
     days = [_day(event.get("DTSTART")) for event, _, _ in events]
     if days and any(_has_tzid(event) for event, _, _ in events):
-        calendar.add_missing_timezones(
-            first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
+        zones.add_missing(
+            calendar,
+            (event for event, _, _ in events),
+            first_date=date(min(days).year - 1, 1, 1),
+            last_date=date(max(days).year + 2, 1, 1),
         )
     # The events' text is written once and shared by team.ics and the person files.
     calendar.subcomponents = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
