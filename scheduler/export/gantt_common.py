@@ -121,7 +121,7 @@ def chart_rows(schedule: Schedule) -> list[Row]:
     rows: list[Row] = []
     for activity_id, tasks in grouped_tasks(schedule):
         window = windows.get(activity_id)
-        rows.append(Row(activity_id, activity_label(schedule, activity_id), window))
+        rows.append(Row(activity_id, activity_label(schedule, activity_id, windows), window))
         rows += [Row(activity_id, task.name, window, task) for task in tasks]
     return rows
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 
@@ -19,7 +20,13 @@ Box = tuple[float, float, float, float]  # x, y, width, height
 
 def rectangles(boxes: list[Box], **style) -> PolyCollection:
     """One collection of rectangles (x, y, width, height): far faster than one patch each."""
-    verts = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in boxes]
+    if not boxes:
+        return PolyCollection([], **style)
+    x, y, w, h = np.asarray(boxes, dtype=float).T
+    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+    # one array of polygons: matplotlib makes their paths in one go (the same paths as from
+    # a list of corner lists, a quarter of the time for a year's tens of thousands of bars)
+    verts = np.stack([np.column_stack(corner) for corner in corners], axis=1)
     return PolyCollection(verts, **style)
 
 

@@ -124,10 +124,11 @@ def _html_controls(schedule: Schedule, span: tuple[date, date] | None) -> str:
         for view in ("activities", "people")
     )
     names = person_names(schedule)
+    assignees = {t.assignee for t in schedule.tasks}
     options = "".join(
         f'<option value="{_e(pid)}">{_e(names.get(pid, pid))}</option>'
         for pid in person_colours(schedule)
-        if any(t.assignee == pid for t in schedule.tasks)
+        if pid in assignees
     )
     return (
         f'<div class="controls"><span>{_e(text["zoom"])}:</span> {buttons}'
@@ -141,11 +142,12 @@ def _html_controls(schedule: Schedule, span: tuple[date, date] | None) -> str:
 def _html_legend(schedule: Schedule) -> str:
     text = words(schedule)
     names = person_names(schedule)
+    assignees = {t.assignee for t in schedule.tasks}
     chips = [
         f'<span class="chip" data-person="{_e(pid)}" style="background:{colour}">'
         f"{_e(names.get(pid, pid))}</span>"
         for pid, colour in person_colours(schedule).items()
-        if any(t.assignee == pid for t in schedule.tasks)
+        if pid in assignees
     ]
     chips.append(f'<span class="chip chip-late">{_e(text["late"])}</span>')
     chips.append(f'<span class="chip chip-win">{_e(text["window"])}</span>')

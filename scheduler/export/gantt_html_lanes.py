@@ -9,6 +9,7 @@ sub-lane never overlap. The name of a task is written inside its bar, cut at the
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
@@ -43,9 +44,12 @@ def lanes_html(
     colours = person_colours(schedule)
     names = person_names(schedule)
     text = words(schedule)
+    by_person: dict[str, list[ScheduledTask]] = defaultdict(list)
+    for task in schedule.tasks:
+        by_person[task.assignee].append(task)
     rows: list[str] = []
     for pid, colour in colours.items():
-        tasks = [t for t in schedule.tasks if t.assignee == pid]
+        tasks = by_person.get(pid, [])
         if not tasks:
             continue
         lanes = sub_lanes(tasks)

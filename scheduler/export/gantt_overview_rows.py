@@ -8,7 +8,7 @@ are the days of its stretches).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,13 +75,13 @@ def overview_rows(schedule: Schedule) -> list[ActivityRow]:
     for activity_id, tasks in grouped_tasks(schedule):
         lanes = _lanes(tasks)
         count = min(MAX_LANES, max(lanes, default=0) + 1)
-        label = activity_label(schedule, activity_id)
+        label = activity_label(schedule, activity_id, windows)
         window = windows.get(activity_id)
         rows.append(ActivityRow(activity_id, label, window, tuple(tasks), lanes, count))
     used = {row.activity for row in rows}
     for window in schedule.activities:
         if window.id not in used:
-            label = activity_label(schedule, window.id)
+            label = activity_label(schedule, window.id, windows)
             empty = ActivityRow(window.id, label, window, (), (), 1)
             at = next((i for i, r in enumerate(rows) if _row_start(r) > window.start), len(rows))
             rows.insert(at, empty)
@@ -122,11 +122,12 @@ def person_rows(schedule: Schedule) -> list[PersonRow]:
     names = person_names(schedule)
     capacity = {p.id: p.capacity for p in schedule.staff}
     text = words(schedule)
+    counts = Counter(t.assignee for t in schedule.tasks)
     rows = []
     for pid, colour in person_colours(schedule).items():
         if pid not in load:
             continue
-        count = sum(1 for t in schedule.tasks if t.assignee == pid)
+        count = counts[pid]
         label = f"{names.get(pid, pid)} · {count} {text['count']}"
         cap = capacity.get(pid, 100) or 100
         if cap != 100:

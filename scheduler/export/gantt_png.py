@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -90,11 +91,17 @@ def drawable(schedule: Schedule) -> Schedule:
     def ident(text: str) -> str:
         return chart_text(text, limit=len(text) + 1)
 
+    def changed(item: Any, **texts: Any) -> Any:
+        """`item` with these texts, itself when it has them already (no copy of each of a
+        year's tasks)."""
+        same = all(getattr(item, key) == value for key, value in texts.items())
+        return item if same else replace(item, **texts)
+
     return replace(
         schedule,
         plan=chart_text(schedule.plan),
         tasks=[
-            replace(
+            changed(
                 t,
                 id=ident(t.id),
                 activity=ident(t.activity),
@@ -104,7 +111,7 @@ def drawable(schedule: Schedule) -> Schedule:
             for t in schedule.tasks
         ],
         activities=[
-            replace(
+            changed(
                 a,
                 id=ident(a.id),
                 name=chart_text(a.name),
@@ -112,7 +119,7 @@ def drawable(schedule: Schedule) -> Schedule:
             )
             for a in schedule.activities
         ],
-        staff=[replace(p, id=ident(p.id), name=chart_text(p.name)) for p in schedule.staff],
+        staff=[changed(p, id=ident(p.id), name=chart_text(p.name)) for p in schedule.staff],
         stores={ident(k): chart_text(v) for k, v in schedule.stores.items()},
     )
 

@@ -53,23 +53,27 @@ Decisions a user of Google Calendar, Outlook, Apple Calendar, Feishu or DingTalk
 from __future__ import annotations
 
 import bisect
-import copy
 import functools
 import hashlib
 import json
 import re
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vCalAddress, vInt, vText
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from scheduler.export.cells import encodable
+from scheduler.export.ics_fold import component_bytes
+from scheduler.export.ics_lines import EventLines
+from scheduler.export.ics_scan import CALENDAR_END, EventFacts, event_facts, split_calendar
+from scheduler.export.ics_written import OWN_UID, WrittenFile, recall, remember
+from scheduler.export.ics_zones import ZoneCache
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 from scheduler.words import kind_name, role_label
@@ -218,39 +222,47 @@ def write_calendars(
     activity_specs = _activity_specs(schedule)
 
     people = {p.id: p for p in schedule.staff}
-    team_state = _read_state(team_path, schedule.plan) or {}
+    facts: Facts = {}  # team.ics and the person files hold the same events
+    team_state = _read_state(team_path, schedule.plan, facts) or {}
     wanted = set(people) | {spec.owner for spec in task_specs}
     wanted |= {old.owner for old in team_state.values() if old.owner}
-    person_states = _read_person_states(folder, schedule.plan, wanted)
+    person_states = _read_person_states(folder, schedule.plan, wanted, facts)
     owners = sorted(wanted | set(person_states))
 
     tasks = _rendered(task_specs, stamp_utc)
     team_events = _merge(task_specs, tasks, team_state, team_state, stamp_utc, words)
-    activity_state = _read_state(activities_path, schedule.plan) or {}
+    activity_state = _read_state(activities_path, schedule.plan, facts) or {}
     activity_events = _merge(
         activity_specs, _rendered(activity_specs, stamp_utc), activity_state, activity_state,
         stamp_utc, words,
     )  # fmt: skip
 
-    files: dict[Path, bytes] = {}
-    files[activities_path] = _calendar_bytes(
-        schedule, f"{schedule.plan} · {words['activities']}", activity_events
+    files: dict[Path, WrittenFile] = {}
+    zones = ZoneCache()  # the team file and the person files use the same zones
+    files[activities_path] = _calendar_file(
+        schedule, f"{schedule.plan} · {words['activities']}", activity_events, zones
     )
+    by_owner: dict[str, list[_Spec]] = {}
+    for spec in task_specs:
+        by_owner.setdefault(spec.owner, []).append(spec)
     for owner in owners:
         name = _one_line(people[owner].name) if owner in people else ""
-        mine = [spec for spec in task_specs if spec.owner == owner]
+        mine = by_owner.get(owner, [])
         state = person_states.get(owner, {})
         events = _merge(mine, tasks, state, team_state, stamp_utc, words)
-        files[folder / person_file_name(owner)] = _calendar_bytes(
-            schedule, f"{schedule.plan} · {name or owner}", events
+        files[folder / person_file_name(owner)] = _calendar_file(
+            schedule, f"{schedule.plan} · {name or owner}", events, zones
         )
     # team.ics is the SEQUENCE base of every file: written last, so that a run interrupted
     # after some person files gives the same files when it is repeated.
-    files[team_path] = _calendar_bytes(schedule, f"{schedule.plan} · {words['team']}", team_events)
+    files[team_path] = _calendar_file(
+        schedule, f"{schedule.plan} · {words['team']}", team_events, zones
+    )
 
-    for path, data in files.items():
-        if not (path.exists() and path.read_bytes() == data):
-            write_bytes(path, data)
+    for path, written in files.items():
+        if not (path.exists() and path.read_bytes() == written.data):
+            write_bytes(path, written.data)
+    remember({path: written for path, written in files.items() if written.events is not None})
     return [team_path, activities_path, *(folder / person_file_name(o) for o in owners)]
 
 
@@ -299,14 +311,19 @@ def calendar_states(out_dir: Path, plan: str) -> list[tuple[str, str, int, str, 
     STATUS, hash of its properties but DTSTAMP and SEQUENCE), sorted by file and UID."""
     folder = Path(out_dir) / CALENDAR_FOLDER
     found = []
+    facts: Facts = {}
     for path in sorted(folder.glob("*.ics")) if folder.is_dir() else []:
+        name = f"{CALENDAR_FOLDER}/{path.name}"
+        known = _written_states(path, plan)
+        if known is not None:
+            found += [(name, *event) for event in known]
+            continue
         try:
-            state = _read_state(path, plan) or {}
+            state = _read_state(path, plan, facts) or {}
         except CalendarStateError:
             continue  # not ours
-        name = f"{CALENDAR_FOLDER}/{path.name}"
         for uid, old in sorted(state.items()):
-            status = str(old.event.get("STATUS", "CONFIRMED")).upper()
+            status = old.status
             digest = hashlib.sha256(old.content).hexdigest()
             found.append((name, uid, old.sequence, status, digest))
     return found
@@ -564,21 +581,38 @@ def _unique(specs: list[_Spec], what: str) -> list[_Spec]:
 class _Old:
     """An event of the earlier version of one file."""
 
-    event: Event
+    parsed: Callable[[], Event]  # the event itself (parsed when a cancellation copies it)
     sequence: int
     cancelled: bool
     owner: str
     content: bytes  # its properties but DTSTAMP and SEQUENCE, as written (see `_content`)
+    status: str  # its STATUS in upper case, CONFIRMED when it has none
+
+    @property
+    def event(self) -> Event:
+        """The event as parsed by icalendar."""
+        return self.parsed()
 
 
-def _read_state(path: Path, plan: str) -> dict[str, _Old] | None:
+# An event's text -> what `event_facts` found in it and its `_content` (None: parse it).
+Facts = dict[bytes, tuple[EventFacts, bytes] | None]
+
+
+def _read_state(path: Path, plan: str, facts: Facts | None = None) -> dict[str, _Old] | None:
     """The events of an earlier export of `plan` at `path`, by UID.
 
     None when there is no file or it is another plan's or a foreign file (start afresh).
+    `facts` keeps what was read of each event's text, for the next file holding it.
     """
     if not path.exists():
         return None
     raw = path.read_bytes()
+    quick = _quick_state(raw, plan, {} if facts is None else facts)
+    return quick if quick is not None else _parsed_state(path, raw, plan)
+
+
+def _parsed_state(path: Path, raw: bytes, plan: str) -> dict[str, _Old] | None:
+    """`_read_state` of the file `raw` read from `path`, every event parsed by icalendar."""
     try:
         calendar = Calendar.from_ical(raw)
     except ValueError as error:
@@ -599,16 +633,80 @@ def _read_state(path: Path, plan: str) -> dict[str, _Old] | None:
         except (TypeError, ValueError) as error:
             raise CalendarStateError(path, f"UID {uid}: SEQUENCE is not a number") from error
         state[uid] = _Old(
-            event=event,
+            parsed=functools.partial(_itself, event),
             sequence=sequence,
             cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
             owner=_x_text(event, "X-PROMO-ASSIGNEE"),
             content=_content(block),
+            status=str(event.get("STATUS", "CONFIRMED")).upper(),
         )
     return state
 
 
-def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, dict[str, _Old]]:
+def _itself(event: Event) -> Event:
+    return event
+
+
+def _quick_state(raw: bytes, plan: str, facts: Facts) -> dict[str, _Old] | None:
+    """What `_read_state` finds in a file of `plan` laid out as this module writes it, read
+    from each event's own lines (`ics_scan`, once per distinct event text in `facts`)
+    instead of parsing every property; None for any file whose parse could differ (a
+    foreign or edited one, another plan's): that one is parsed as before."""
+    split = split_calendar(raw)
+    if split is None:
+        return None
+    head, blocks = split
+    try:
+        calendar = Calendar.from_ical(head + CALENDAR_END)
+    except ValueError:
+        return None
+    if calendar.walk("VEVENT") or _x_text(calendar, "X-PROMO-PLAN") != _one_line(plan):
+        return None
+    found: list[tuple[EventFacts, bytes, bytes]] = []
+    for block in blocks:
+        if block not in facts:
+            known = event_facts(block)
+            facts[block] = None if known is None else (known, _content(block))
+        read = facts[block]
+        if read is None:
+            return None
+        found.append((*read, block))
+    state: dict[str, _Old] = {}
+    for known, content, block in found:
+        if not known.uid:
+            continue
+        status = known.status.upper() if known.status is not None else None
+        state[known.uid] = _Old(
+            parsed=_LazyEvent(head, block),
+            sequence=known.sequence if known.sequence is not None else 0,
+            cancelled=status == "CANCELLED",
+            owner=known.assignee or "",
+            content=content,
+            status=status if status is not None else "CONFIRMED",
+        )
+    return state
+
+
+class _LazyEvent:
+    """The event of `block`, parsed (once, when asked for) as in its file: after its head."""
+
+    __slots__ = ("block", "event", "head")
+
+    def __init__(self, head: bytes, block: bytes):
+        self.head = head
+        self.block = block
+        self.event: Event | None = None
+
+    def __call__(self) -> Event:
+        if self.event is None:
+            text = self.head + self.block + CALENDAR_END
+            self.event = Calendar.from_ical(text).walk("VEVENT")[0]
+        return self.event
+
+
+def _read_person_states(
+    folder: Path, plan: str, wanted: set[str], facts: Facts | None = None
+) -> dict[str, dict[str, _Old]]:
     """The earlier person files of `plan` in `folder`, by staff id.
 
     A file of someone in `wanted` must be readable; any other `.ics` file that is no person
@@ -624,7 +722,7 @@ def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, 
         if owner is None:
             continue
         try:
-            state = _read_state(path, plan)
+            state = _read_state(path, plan, facts)
         except CalendarStateError:
             if owner in wanted:
                 raise
@@ -635,11 +733,18 @@ def _read_person_states(folder: Path, plan: str, wanted: set[str]) -> dict[str, 
 
 
 class _Rendered:
-    """A spec's event, rendered and written once for every file that holds it."""
+    """A spec's event, written once for every file that holds it."""
 
-    def __init__(self, event: Event):
-        self.event = event  # with SEQUENCE 0; its dates sort the file and name its timezones
-        self.ical = event.to_ical()
+    def __init__(self, spec: _Spec, stamp: datetime, lines: EventLines):
+        self.spec = spec
+        self.stamp = stamp
+        # Only what sorts the file and names its timezones: its text is written from lines.
+        self.event = Event()
+        self.event.add("UID", spec.uid)
+        self.event.add("DTSTART", spec.start)
+        self.event.add("DTEND", spec.end)
+        self.event.add("STATUS", "CONFIRMED")
+        self.ical = _event_bytes(spec, spec.fingerprint(), stamp, lines)
 
     @functools.cached_property
     def content(self) -> bytes:
@@ -653,13 +758,13 @@ class _Rendered:
         line = b"\r\nSEQUENCE:0\r\n"
         if self.ical.count(line) == 1:
             return self.event, self.ical.replace(line, b"\r\nSEQUENCE:%d\r\n" % sequence)
-        event = copy.deepcopy(self.event)
-        event["SEQUENCE"] = vInt(sequence)
-        return event, event.to_ical()
+        event = _render(self.spec, sequence, self.spec.fingerprint(), self.stamp)
+        return event, component_bytes(event)
 
 
 def _rendered(specs: list[_Spec], stamp: datetime) -> dict[str, _Rendered]:
-    return {spec.uid: _Rendered(_render(spec, 0, spec.fingerprint(), stamp)) for spec in specs}
+    lines = EventLines()
+    return {spec.uid: _Rendered(spec, stamp, lines) for spec in specs}
 
 
 def _merge(
@@ -669,17 +774,17 @@ def _merge(
     team_state: dict[str, _Old],
     stamp: datetime,
     words: dict[str, str],
-) -> list[tuple[Event, bytes]]:
-    """The events of one file, with their text: its live `specs` and, from its earlier
-    version `state`, the cancelled events of everything that left it; sorted by start,
-    then UID.
+) -> list[tuple[Event, bytes, int]]:
+    """The events of one file, with their text and SEQUENCE: its live `specs` and, from its
+    earlier version `state`, the cancelled events of everything that left it; sorted by
+    start, then UID.
 
     An event unchanged against `state` keeps its SEQUENCE. A changed or new one gets the
     team file's: team.ics's earlier SEQUENCE, plus one when the event changed there, and
     always more than this file's earlier SEQUENCE of it; so a person file and team.ics
     agree on every live event.
     """
-    events: list[tuple[Event, bytes]] = []
+    events: list[tuple[Event, bytes, int]] = []
     for spec in specs:
         new = rendered[spec.uid]
         old = state.get(spec.uid)
@@ -693,13 +798,14 @@ def _merge(
                 sequence = team.sequence if same else team.sequence + 1
             if old is not None:
                 sequence = max(sequence, old.sequence + 1)
-        events.append(new.with_sequence(sequence))
+        events.append((*new.with_sequence(sequence), sequence))
     current = {spec.uid for spec in specs}
     for uid, old in state.items():
         if uid not in current:
             event = _cancelled(old, stamp, words)
-            events.append((event, event.to_ical()))
-    events.sort(key=lambda pair: (_day(pair[0].get("DTSTART")), str(pair[0]["UID"])))
+            sequence = old.sequence if old.cancelled else old.sequence + 1
+            events.append((event, component_bytes(event), sequence))
+    events.sort(key=lambda item: (_day(item[0].get("DTSTART")), str(item[0]["UID"])))
     return events
 
 
@@ -729,15 +835,7 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
     if spec.priority is not None:
         event.add("PRIORITY", spec.priority)
     if spec.attendee:
-        email, name = spec.attendee
-        attendee = vCalAddress(f"mailto:{email}")  # `_mailto`: nothing to escape
-        if name:
-            # A double quote would be written as RFC 6868's ^', which few clients decode, and
-            # a backslash before `;`, `:` or the end is read as an escape by many parsers.
-            attendee.params["CN"] = name.replace('"', "'").replace("\\", "/")
-        attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = "ACCEPTED"
-        event.add("ATTENDEE", attendee)
+        event.add("ATTENDEE", _attendee(*spec.attendee))
     event.add("X-PROMO-REF", vText(encodable(spec.ref)))
     if spec.owner:
         event.add("X-PROMO-ASSIGNEE", vText(encodable(spec.owner)))
@@ -750,6 +848,61 @@ def _render(spec: _Spec, sequence: int, fingerprint: str, stamp: datetime) -> Ev
         reminder.add("TRIGGER", trigger)
         event.add_component(reminder)
     return event
+
+
+def _attendee(email: str, name: str) -> vCalAddress:
+    """The ATTENDEE of a task's event: its assignee, who accepted it."""
+    attendee = vCalAddress(f"mailto:{email}")  # `_mailto`: nothing to escape
+    if name:
+        # A double quote would be written as RFC 6868's ^', which few clients decode, and
+        # a backslash before `;`, `:` or the end is read as an escape by many parsers.
+        attendee.params["CN"] = name.replace('"', "'").replace("\\", "/")
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = "ACCEPTED"
+    return attendee
+
+
+def _event_bytes(spec: _Spec, fingerprint: str, stamp: datetime, lines: EventLines) -> bytes:
+    """The text of `_render(spec, 0, fingerprint, stamp)`, byte for byte, from lines each
+    written once by icalendar (`ics_lines`): keep the two alike."""
+    props: dict[str, bytes] = {
+        "UID": lines.text("UID", spec.uid),
+        "DTSTAMP": lines.value(Event, "DTSTAMP", stamp),
+        "SEQUENCE": lines.value(Event, "SEQUENCE", 0),
+        "DTSTART": lines.value(Event, "DTSTART", spec.start),
+        "DTEND": lines.value(Event, "DTEND", spec.end),
+        "SUMMARY": lines.text("SUMMARY", spec.summary),
+        "DESCRIPTION": lines.text("DESCRIPTION", spec.description),
+    }
+    if spec.categories:
+        props["CATEGORIES"] = lines.value(
+            Event, "CATEGORIES", [_one_line(c) for c in spec.categories]
+        )
+    props["STATUS"] = lines.value(Event, "STATUS", "CONFIRMED")
+    props["TRANSP"] = lines.value(Event, "TRANSP", "TRANSPARENT")
+    if spec.priority is not None:
+        props["PRIORITY"] = lines.value(Event, "PRIORITY", spec.priority)
+    if spec.attendee:
+        email, name = spec.attendee
+        props["ATTENDEE"] = lines.made(
+            ("ATTENDEE", email, name), Event, lambda e: e.add("ATTENDEE", _attendee(email, name))
+        )
+    props["X-PROMO-REF"] = lines.text("X-PROMO-REF", encodable(spec.ref))
+    if spec.owner:
+        props["X-PROMO-ASSIGNEE"] = lines.text("X-PROMO-ASSIGNEE", encodable(spec.owner))
+    props["X-PROMO-FINGERPRINT"] = lines.text("X-PROMO-FINGERPRINT", fingerprint)
+    text = [b"BEGIN:VEVENT\r\n", *(props[name] for name in lines.order(Event, list(props)))]
+    if spec.alarm:
+        trigger, words = spec.alarm
+        alarm = {
+            "ACTION": lines.value(Alarm, "ACTION", "DISPLAY"),
+            "DESCRIPTION": lines.text("DESCRIPTION", words),
+            "TRIGGER": lines.value(Alarm, "TRIGGER", trigger),
+        }
+        text += [b"BEGIN:VALARM\r\n", *(alarm[n] for n in lines.order(Alarm, list(alarm)))]
+        text.append(b"END:VALARM\r\n")
+    text.append(b"END:VEVENT\r\n")
+    return b"".join(text)
 
 
 def _cancelled(old: _Old, stamp: datetime, words: dict[str, str]) -> Event:
@@ -780,8 +933,12 @@ def _has_tzid(event: Event) -> bool:
     )
 
 
-def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, bytes]]) -> bytes:
-    """The file's text: its properties, the timezones its events use, the events' text."""
+def _calendar_file(
+    schedule: Schedule, name: str, events: list[tuple[Event, bytes, int]], zones: ZoneCache
+) -> WrittenFile:
+    """The file's text (its properties, the timezones its events use, the events' text) and
+    its events' states as `calendar_states` reads them back (none when an event's UID is
+    not one this module makes: such a file is read back as any other)."""
     calendar = Calendar()
     calendar.add("PRODID", f"-//promo-scheduler//promo-scheduler//{_words_key(schedule)}")
     calendar.add("VERSION", "2.0")
@@ -792,18 +949,44 @@ def _calendar_bytes(schedule: Schedule, name: str, events: list[tuple[Event, byt
     calendar.add("REFRESH-INTERVAL", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", "PT12H")
     calendar.add("X-PROMO-PLAN", vText(_one_line(schedule.plan)))
-    for event, _ in events:
-        calendar.add_component(event)
-    days = [_day(event.get("DTSTART")) for event, _ in events]
-    if days and any(_has_tzid(event) for event, _ in events):
-        calendar.add_missing_timezones(
-            first_date=date(min(days).year - 1, 1, 1), last_date=date(max(days).year + 2, 1, 1)
+    days = [_day(event.get("DTSTART")) for event, _, _ in events]
+    if days and any(_has_tzid(event) for event, _, _ in events):
+        zones.add_missing(
+            calendar,
+            (event for event, _, _ in events),
+            first_date=date(min(days).year - 1, 1, 1),
+            last_date=date(max(days).year + 2, 1, 1),
         )
     # The events' text is written once and shared by team.ics and the person files.
     calendar.subcomponents = [c for c in calendar.subcomponents if c.name == "VTIMEZONE"]
     end = b"END:VCALENDAR\r\n"
-    head = calendar.to_ical().removesuffix(end)
-    return head + b"".join(ical for _, ical in events) + end
+    head = component_bytes(calendar).removesuffix(end)
+    data = head + b"".join(ical for _, ical, _ in events) + end
+    states = []
+    for event, ical, sequence in events:
+        uid = str(event["UID"])
+        if not OWN_UID.fullmatch(uid):
+            return WrittenFile(data, schedule.plan, len(head), None)
+        status = str(event.get("STATUS", "CONFIRMED")).upper()
+        states.append((uid, sequence, status, hashlib.sha256(_content(ical)).hexdigest()))
+    return WrittenFile(data, schedule.plan, len(head), tuple(states))
+
+
+def _written_states(path: Path, plan: str) -> list[tuple[str, int, str, str]] | None:
+    """The events' states of a file this process has just written for `plan` (as
+    `calendar_states` would read them back), sorted by UID; None when it did not, or the
+    file is not recognisably that plan's."""
+    written = recall(path, path.read_bytes(), plan)
+    if written is None or written.events is None:
+        return None
+    try:
+        head = Calendar.from_ical(written.head + b"END:VCALENDAR\r\n")
+    except ValueError:
+        return None
+    if _x_text(head, "X-PROMO-PLAN") != _one_line(plan):
+        return None
+    by_uid = {event[0]: event for event in written.events}
+    return [by_uid[uid] for uid in sorted(by_uid)]
 
 
 # --- small helpers --------------------------------------------------------------------------

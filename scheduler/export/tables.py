@@ -123,9 +123,12 @@ def activity_windows(schedule: Schedule) -> dict[str, ActivityWindow]:
     return {a.id: a for a in schedule.activities}
 
 
-def activity_label(schedule: Schedule, activity_id: str) -> str:
-    """How charts name an activity occurrence: name, store when set, and first live day."""
-    window = activity_windows(schedule).get(activity_id)
+def activity_label(
+    schedule: Schedule, activity_id: str, windows: dict[str, ActivityWindow] | None = None
+) -> str:
+    """How charts name an activity occurrence: name, store when set, and first live day.
+    `windows` is `activity_windows(schedule)` when the caller already has it."""
+    window = (activity_windows(schedule) if windows is None else windows).get(activity_id)
     if window is None:
         return activity_id
     store = schedule.stores.get(window.store, window.store) if window.store else None

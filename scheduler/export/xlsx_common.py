@@ -8,6 +8,7 @@ prefix when it looks like one, without characters XML cannot hold
 
 from __future__ import annotations
 
+import re
 from copy import copy
 from typing import Any
 
@@ -18,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scheduler.export.cells import looks_like_formula, xml_text
 
 PAPER_A4 = 9  # openpyxl's paperSize code for A4
+_WIDE = re.compile("[\u2e81-\U0010ffff]")  # characters `display_width` counts twice
 
 
 def solid_fill(colour: str) -> PatternFill:
@@ -33,7 +35,10 @@ def set_text(cell: Any, value: Any) -> None:
         cell.value = value
         return
     text = xml_text(value)
-    cell.value = text
+    if type(text) is str:
+        cell._value = text  # what openpyxl stores for a str, without checking it once more
+    else:
+        cell.value = text
     cell.data_type = "s"
     if looks_like_formula(text):
         cell.quotePrefix = True
@@ -41,7 +46,9 @@ def set_text(cell: Any, value: Any) -> None:
 
 def display_width(text: str) -> int:
     """The width of a text in Excel column units: wide (CJK) characters count twice."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 EDGES = {
@@ -69,6 +76,16 @@ class StyleCache:
             cell.fill = solid_fill(colour)
         if edges:
             cell.border = Border(**{edge: EDGES[edge] for edge in edges})
+        self._made[key] = copy(cell._style)
+
+    def apply_format(self, cell: Any, number_format: str) -> None:
+        """Give a cell that has no look yet the number format `number_format`."""
+        key = ("format", number_format)
+        made = self._made.get(key)
+        if made is not None:
+            cell._style = copy(made)
+            return
+        cell.number_format = number_format
         self._made[key] = copy(cell._style)
 
     def apply_header(self, cell: Any, colour: str, number_format: str = "General") -> None:

@@ -134,7 +134,7 @@ def _rows(sheet: Worksheet, schedule: Schedule, days: list[date], off: OffDays) 
         row += 1
         head = row
         window = windows.get(activity_id)
-        set_text(sheet.cell(row=head, column=1), activity_label(schedule, activity_id))
+        set_text(sheet.cell(row=head, column=1), activity_label(schedule, activity_id, windows))
         sheet.cell(row=head, column=1).font = bold
         looks = activity_row_looks(tasks, window, fixed_off, off)
         _paint(sheet, head, looks, days, styles)

@@ -30,7 +30,7 @@ from scheduler.export.tables import (
     person_names,
     worked_days,
 )
-from scheduler.export.xlsx_common import print_landscape, set_text, solid_fill
+from scheduler.export.xlsx_common import StyleCache, print_landscape, set_text, solid_fill
 from scheduler.export.xlsx_gantt import weekday_labels
 from scheduler.schedule import Schedule
 
@@ -159,6 +159,7 @@ def _weeks_table(
         cell.alignment = wrap
     names, colours, cap = person_names(schedule), person_colours(schedule), capacities(schedule)
     share, over = weekly_share(schedule, off), over_capacity_days(schedule)
+    styles = StyleCache()
     for row, pid in enumerate(people, start=3):
         values = [names.get(pid, pid), pid, cap[pid], len(over.get(pid, ()))]
         values += [share.get(pid, {}).get(w) for w in weeks]
@@ -166,7 +167,7 @@ def _weeks_table(
             cell = sheet.cell(row=row, column=column)
             set_text(cell, value)
             if column >= WEEK_FIRST_COLUMN:
-                cell.number_format = "0%"
+                styles.apply_format(cell, "0%")
         sheet.cell(row=row, column=1).fill = solid_fill(colours[pid])
     if not people:
         return None
@@ -206,9 +207,10 @@ def _days_table(
         sheet.cell(row=top, column=column).font = Font(bold=True)
     labels = weekday_labels(schedule.language)
     grey = solid_fill(OFF_DAY_COLOUR)
+    styles = StyleCache()
     for row, day in enumerate(days, start=top + 1):
         date_cell = sheet.cell(row=row, column=1, value=day)
-        date_cell.number_format = "yyyy-mm-dd"
+        styles.apply_format(date_cell, "yyyy-mm-dd")
         weekday = sheet.cell(row=row, column=2, value=labels[day.weekday()])
         if day in off:
             date_cell.fill = weekday.fill = grey
@@ -218,7 +220,7 @@ def _days_table(
                 cell = sheet.cell(
                     row=row, column=column, value=share_of_capacity(percent, cap[pid])
                 )
-                cell.number_format = "0%"
+                styles.apply_format(cell, "0%")
     last_col = get_column_letter(DAY_FIRST_COLUMN + len(people) - 1)
     return f"C{top + 1}:{last_col}{top + len(days)}"
 

@@ -19,7 +19,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.export.tables import COLUMNS, DATE_KEYS, is_chinese, task_records
-from scheduler.export.xlsx_common import display_width, print_landscape, set_text
+from scheduler.export.xlsx_common import StyleCache, display_width, print_landscape, set_text
 from scheduler.schedule import Schedule
 
 # The Tasks sheet's column order (keys of COLUMNS): readable columns first, ids last.
@@ -59,12 +59,13 @@ def fill_tasks_sheet(sheet: Worksheet, schedule: Schedule) -> None:
     names = sheet_headers(schedule.language)
     sheet.append(names)
     records = task_records(schedule)
+    styles = StyleCache()
     for row, record in enumerate(records, start=2):
         for col, key in enumerate(SHEET_KEYS, start=1):
             cell = sheet.cell(row=row, column=col)
             set_text(cell, record[key])
             if key in DATE_KEYS:
-                cell.number_format = "yyyy-mm-dd"
+                styles.apply_format(cell, "yyyy-mm-dd")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
