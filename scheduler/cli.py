@@ -18,11 +18,12 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import click
 
-from scheduler import STARTED, api
+from scheduler import api
 from scheduler.errors import BadInput
 from scheduler.executors import executor_for
 from scheduler.export.changes import changes_by_person, task_changes
@@ -48,6 +49,7 @@ from scheduler.versions.history import HISTORY, HistoryError, Run
 from scheduler.words import yes_no
 
 OK, BAD_INPUT, NO_SCHEDULE, LATE, BUSY = 0, 2, 3, 4, 5
+STARTED = "promo-scheduler.started"  # key of the click context's meta: when the command began
 
 plan_argument = click.argument(
     "plan_file", metavar="PLAN.yaml", type=click.Path(dir_okay=False, path_type=Path)
@@ -59,6 +61,7 @@ def _exits_cleanly(command: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        click.get_current_context().meta[STARTED] = monotonic()  # --time-limit counts from here
         # A name that UTF-8 cannot hold (a lone surrogate) is printed escaped, as on stderr.
         with contextlib.suppress(AttributeError, ValueError):
             sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
@@ -371,7 +374,7 @@ def _schedule_into(
     with reporter(not search.pop("quiet")) as progress:
         schedule = api.make_schedule(
             loaded, baseline=baseline, progress=progress, reserve=api.export_reserve,
-            started=STARTED, **search,
+            started=click.get_current_context().meta.get(STARTED), **search,
         )  # fmt: skip
     _print_warnings(schedule.warnings)
     if schedule.status not in ("optimal", "feasible"):

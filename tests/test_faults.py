@@ -35,6 +35,7 @@ import contextlib
 import csv
 import errno
 import io
+import itertools
 import json
 import os
 import shutil
@@ -330,7 +331,7 @@ EVENT_KILLS = {
         ),
     },
 }
-TIMED_KILLS = {"plan": 6, "replan": 4}
+TIMED_KILLS = {"plan": 6, "replan": 4}  # three of them in the middle of each phase
 
 
 def command(kind: str, plan: Path, out: Path) -> list[str]:
@@ -576,8 +577,12 @@ def kill_runs(world: World, kind: str, base: Path) -> list[Kill]:
             assert reference == tasks_of(json.loads(world.b_schedule.read_text("utf-8")))
         moments = {k: measured[k] for k in ("lock_at", "staging_at")}
         duration, count = measured["duration"], TIMED_KILLS[kind]
-        for i in range(count):
-            at = duration * (i + 0.5) / count
+        # the middle of each phase of the undisturbed run (loading, solving, exporting),
+        # then moments spread evenly over it
+        edges = [0.0, measured["lock_at"], measured["staging_at"], duration]
+        middles = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+        spread = [duration * (i + 0.5) / (count - 3) for i in range(count - 3)]
+        for at in middles + spread:
             kill = new_kill(
                 f"at {at:.2f} s of {duration:.2f} s", {"kind": "at", "at": at, **moments}
             )

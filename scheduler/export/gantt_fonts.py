@@ -85,7 +85,12 @@ def _font_from_system() -> str | None:
     candidates += sorted(scanned, key=lambda f: (not FONT_FILE.search(Path(f).name), f))
     for file in candidates:
         if _draws_chinese(file):
-            font_manager.fontManager.addfont(file)  # every face of a collection (.ttc)
+            # every face of a collection (.ttc), and its family's other weights beside it
+            # (a regular weight, when the bold file sorts first)
+            folder = Path(file).parent
+            for other in [file, *(f for f in candidates if f != file and Path(f).parent == folder)]:
+                if other == file or _draws_chinese(other):
+                    font_manager.fontManager.addfont(other)
             return _known_family() or font_manager.FontProperties(fname=file).get_name()
     return None
 
