@@ -4,9 +4,11 @@
 
 Variants of the bundled yearly example: `one_designer` (the designer chen_hao removed: his
 steps fall to the other designer) and `leave_double_eleven` (chen_hao on leave through the
-Double Eleven preparation, 2027-09-20..2027-10-15). Prints, for each, the exit code, the
-late days, how many checked fixes were found, the late days of the best one and the
-seconds of the whole `explain` command. Target: under 30 s, fixes included.
+Double Eleven preparation, 2027-09-20..2027-10-15, and zhang_ting, the other designer, on
+leave 2027-10-08..2027-10-22: alone, chen_hao's leave is covered and nothing is late).
+Prints, for each, the exit code, the late days, how many checked fixes were found, the late
+days of the best one and the seconds of the whole `explain` command. Target: under 30 s,
+fixes included.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def variant(name: str, folder: Path) -> Path:
         for person in plan["staff"]:
             if person["id"] == "chen_hao":
                 person["leave"] = [{"from": "2027-09-20", "to": "2027-10-15"}]
+            if person["id"] == "zhang_ting":  # the other designer away too, after National Day
+                person.setdefault("leave", []).append({"from": "2027-10-08", "to": "2027-10-22"})
     else:
         raise SystemExit(f"unknown variant {name}")
     path = folder / f"{name}.yaml"
