@@ -38,10 +38,10 @@ def earliest_ends(problem: Problem) -> list[int]:
     return ect
 
 
-def date_bound(problem: Problem) -> tuple[int, list[int]]:
+def date_bound(problem: Problem, ends: list[int] | None = None) -> tuple[int, list[int]]:
     """The lower bound of total lateness from earliest ends (see the module docstring), and
-    each task's own least lateness."""
-    ect = earliest_ends(problem)
+    each task's own least lateness (`ends`: `earliest_ends(problem)`, when known already)."""
+    ect = earliest_ends(problem) if ends is None else ends
     late = [
         0 if task.due is None else max(0, problem.time(end - 1) - task.due)
         for task, end in zip(problem.tasks, ect, strict=True)

@@ -44,8 +44,8 @@ MAX_ORIGINS = 24  # periods a tried per set (spread over its earliest starts)
 def load_bound(problem: Problem) -> int:
     """A lower bound of the least total lateness of `problem` from each resource group's
     capacity over time (see the module docstring); never below the date bound."""
-    dates, own = date_bound(problem)
     ends = earliest_ends(problem)
+    dates, own = date_bound(problem, ends)
     exact: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for i, task in enumerate(problem.tasks):
         if task.due is not None and task.resources and not task.uses:

@@ -31,7 +31,7 @@ from scheduler.core.result import Result
 from scheduler.executors import IN_PROCESS, Executor
 
 WIDTHS = (20, 60)  # periods per window (four and twelve working weeks), each at two offsets
-MAX_PART = 400  # tasks in one part, at most: larger parts are left to their date bound
+MAX_PART = 400  # tasks in one part, at most: a larger one is left to its date bound
 
 
 def window_bound(
@@ -44,8 +44,8 @@ def window_bound(
     """The largest sum, over the partitions tried, of each part's proven least lateness
     (see the module docstring), spending at most `budget` units of deterministic work on
     `clock` (cpsat's budget: `spent`, `time_limit`, `elapsed`); never below the date bound."""
-    dates, own = date_bound(problem)
     ends = earliest_ends(problem)
+    dates, own = date_bound(problem, ends)
     firsts = [end - task.duration for end, task in zip(ends, problem.tasks, strict=True)]
     chains = _chains(problem)
     partitions = [_windows(problem, chains, width, offset) for width in WIDTHS
