@@ -6,15 +6,23 @@ whose result depends on those arguments only. An `Executor` runs a list of them 
 their results in the order given, so a result never depends on where or in which order the
 work ran.
 
-`executor_for(None)` is `IN_PROCESS`; `executor_for("tcp://HOST:8786")` connects to a Dask
-`distributed` scheduler (the optional extra `pip install 'promo-scheduler[cluster]'`).
-Either is a context manager: leaving it closes the connection.
+`IN_PROCESS` runs them here, one after the other (the library's default). `LocalProcesses`
+runs them on this machine's other cores, in worker processes started when a first list of
+two or more calls comes (the commands' default: CP-SAT holds Python's lock while it
+searches, so threads would not run two searches at once). `executor_for("tcp://HOST:8786")`
+connects to a Dask `distributed` scheduler (the optional extra
+`pip install 'promo-scheduler[cluster]'`). Each is a context manager: leaving it stops the
+worker processes or closes the connection.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
 from scheduler.errors import BadInput
@@ -53,6 +61,37 @@ class InProcess:
 
 
 IN_PROCESS = InProcess()
+LOCAL_PROCESSES = 4  # worker processes at most, however many cores the machine has
+
+
+class LocalProcesses:
+    """Runs the calls in worker processes of this machine, one per core (at most
+    LOCAL_PROCESSES), started on the first list of two or more calls; a single call runs
+    here. The workers are forked from a server process that has imported the engine."""
+
+    def __init__(self, processes: int | None = None):
+        self.width = max(1, processes or min(os.cpu_count() or 1, LOCAL_PROCESSES))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """The results of `fn(item)` for every item, in the order of `items`."""
+        if len(items) < 2 or self.width < 2:
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.width, mp_context=_context())
+        return list(self._pool.map(fn, items))
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LocalProcesses:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 class DaskExecutor:
@@ -95,17 +134,31 @@ class DaskExecutor:
         self.close()
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: forked from this one, which has the engine imported
+    already (fast), unless other threads run here (a progress display): a fork would copy
+    the locks they hold, so the workers come from a clean server process instead."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["scheduler.api"])
+    return context
+
+
 def width_of(executor: Executor) -> int:
     """How many calls `executor` runs at once (1 for an executor that does not say)."""
     return max(1, int(getattr(executor, "width", 1)))
 
 
-def executor_for(cluster: str | None, timeout: float = CONNECT_TIMEOUT) -> InProcess | DaskExecutor:
-    """The executor for a `--cluster` value: `IN_PROCESS` for None or "", else a connection
-    to the Dask scheduler at that address. Bad input (`BadInput`, one line) when Dask is not
-    installed, the address is not one, or no scheduler answers there within `timeout` s."""
+def executor_for(
+    cluster: str | None, timeout: float = CONNECT_TIMEOUT
+) -> LocalProcesses | DaskExecutor:
+    """The executor for a `--cluster` value: this machine's cores (`LocalProcesses`) for
+    None or "", else a connection to the Dask scheduler at that address. Bad input
+    (`BadInput`, one line) when Dask is not installed, the address is not one, or no
+    scheduler answers there within `timeout` s."""
     if not cluster:
-        return IN_PROCESS
+        return LocalProcesses()
     if importlib.util.find_spec("distributed") is None:
         raise BadInput.single(
             CLUSTER_OPTION, "", cluster, "Dask distributed is not installed", f"run {INSTALL}"

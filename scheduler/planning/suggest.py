@@ -12,8 +12,10 @@ kept: the best of each kind, ranked by late days left, then by the size of the c
 At most two candidates of each kind are solved (those addressing the most late days), so
 a plan's fixes cost a bounded number of solves. The checks run in rounds through an
 executor (scheduler/executors.py): the first candidate of every kind at once, then the
-second of each kind whose first did not already leave no late days; what is kept is the
-same whether they ran here one after the other or on a cluster.
+second of each kind whose first did not already leave no late days. An executor that runs
+several calls at once (other cores, a cluster) gets every round in one batch, and the
+second tries the rounds would skip are ignored: what is kept is the same whether they ran
+here one after the other, on this machine's cores or on a cluster.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import jsonpatch
 
 from scheduler.errors import BadInput
-from scheduler.executors import IN_PROCESS, Executor
+from scheduler.executors import IN_PROCESS, Executor, width_of
 from scheduler.plan.loading import load_plan_data, read_plan_file
 from scheduler.plan.model import Plan
 from scheduler.planning.adapter import Compiled
@@ -92,21 +94,21 @@ def suggest_fixes(
     by_kind: dict[str, list[Candidate]] = {}
     for candidate in _candidates(plan, compiled, schedule, data):
         by_kind.setdefault(candidate.kind, []).append(candidate)
+    rounds = max((len(c) for c in by_kind.values()), default=0)
+    tried = [[(k, c[r]) for k, c in by_kind.items() if r < len(c)] for r in range(rounds)]
+    ahead = width_of(executor) > 1 and rounds > 1  # every round at once, on idle workers
+    outcomes: dict[str, Outcome | None] = {}
+    if ahead:
+        outcomes = _outcomes(plan, data, [c for batch in tried for _, c in batch], check, executor)
     best: dict[str, Suggestion] = {}
     sizes: dict[str, int] = {}
-    for round_ in range(max((len(c) for c in by_kind.values()), default=0)):
-        batch = [
-            tried[round_]
-            for kind, tried in by_kind.items()
-            if round_ < len(tried) and not (kind in best and best[kind].late_days == 0)
-        ]
-        patched = [(c, _patched(plan, data, c)) for c in batch]
-        patched = [(c, changed) for c, changed in patched if changed is not None]
-        outcomes = executor.map(check, [changed for _, changed in patched])
-        if any(outcome.cut_short for outcome in outcomes):
-            raise TimeoutError  # its late days might not be what `plan` gets
-        for (candidate, _), outcome in zip(patched, outcomes, strict=True):
-            checked = _checked(candidate, outcome)
+    for batch in tried:
+        batch = [c for kind, c in batch if not (kind in best and best[kind].late_days == 0)]
+        if not ahead and batch:
+            outcomes |= _outcomes(plan, data, batch, check, executor)
+        for candidate in batch:
+            outcome = outcomes[candidate.text]
+            checked = None if outcome is None else _checked(candidate, outcome)
             if checked is None or (current is not None and checked.late_days >= current):
                 continue
             held = best.get(candidate.kind)
@@ -118,6 +120,22 @@ def suggest_fixes(
                 sizes[checked.text] = candidate.size
     ranked = sorted(best.values(), key=lambda s: (s.late_days, sizes[s.text], s.text))
     return ranked[:MAX_SUGGESTIONS]
+
+
+def _outcomes(
+    plan: Plan, data: dict, batch: list[Candidate], check: SubSolve, executor: Executor
+) -> dict[str, Outcome | None]:
+    """Each candidate's outcome by its text (None when its patch gives no valid plan);
+    TimeoutError when the wall-clock limit cut a check short (its late days might not be
+    what `plan` gets)."""
+    patched = [(c, _patched(plan, data, c)) for c in batch]
+    valid = [(c, changed) for c, changed in patched if changed is not None]
+    solved = executor.map(check, [changed for _, changed in valid])
+    if any(outcome.cut_short for outcome in solved):
+        raise TimeoutError
+    found: dict[str, Outcome | None] = {c.text: None for c in batch}
+    found |= {c.text: outcome for (c, _), outcome in zip(valid, solved, strict=True)}
+    return found
 
 
 def _patched(plan: Plan, data: dict, candidate: Candidate) -> Plan | None:
