@@ -181,3 +181,29 @@ def test_the_date_bound_never_exceeds_the_least_lateness(problem):
     expected = brute_force_lateness(problem)
     if expected is not None:
         assert date_bound(problem)[0] <= expected
+
+
+def test_a_part_too_large_for_one_sub_solve_goes_a_slice_at_a_time(monkeypatch):
+    # the teams share the specialists: a window's part is one component, here larger than
+    # a sub-solve of (at most) 30 tasks
+    monkeypatch.setattr(lns, "CHUNK", 30)
+    problem = crowded(5, teams=4, chains=16)
+    start = greedy(problem)
+    late = list(start.lateness)
+    large = [
+        part
+        for begin in range(0, problem.horizon, 20)
+        for part in lns.window_parts(problem, list(start.starts), late, begin, begin + 20)
+        if len(part) > lns.CHUNK
+    ]
+    assert large, "no part is larger than a sub-solve: the test is idle"
+    for part in large:
+        batches = lns._batches([part], late)
+        assert all(len(batch) == 1 and len(batch[0]) <= lns.CHUNK for batch in batches)
+        covered = {i for batch in batches for i in batch[0]}
+        assert covered <= set(part)
+        assert {i for i in part if late[i] > 0} <= covered  # every late task gets a slice
+    found = lns.improve(problem, start, 0, 2.0, Clock(2.0))
+    assert not violations(problem, list(found.starts), list(found.resources))
+    assert found.objectives["late"] == lateness(problem, found.starts)
+    assert found.objectives["late"] < start.objectives["late"]

@@ -828,12 +828,14 @@ def _solve_lateness(
     hint: Result | None,
     limit: float | None = None,
     floor: int = 0,
+    windows: tuple[list[int], list[int]] | None = None,
     **parameters: object,
 ) -> Result:
     """The least lateness with each task's end capped `window` past its due (see the
     module's docstring); its bound is clamped to window + 1, which any schedule breaking a
-    cap exceeds, so that it bounds every schedule."""
-    est, lst = _windows(problem, window)
+    cap exceeds, so that it bounds every schedule. `windows`: each task's first and last
+    start when the caller has them (`_windows` of a problem this one was cut from)."""
+    est, lst = windows or _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
         return Result(INFEASIBLE)
     built = _Model(problem, est, lst)

@@ -13,7 +13,11 @@ and never gets worse.
 
 The components of one window share no resource and no precedence, so they are independent
 sub-solves: they run through an executor (`scheduler.executors`), in order, and their
-improvements are merged. Windows go from the first period to the last, then again,
+improvements are merged. A component of more than CHUNK tasks (many stores sharing their
+designers make a window one component of hundreds) is too large for one sub-solve's work
+to improve: it goes a slice at a time instead, CHUNK consecutive tasks in the order of
+their starts, each slice half over the one before, each solved with the one before it in
+place. Windows go from the first period to the last, then again,
 shifted by half a window, then with wider windows, until a whole round of passes improves
 nothing, the lateness reaches its proven lower bound, or the effort is spent. Each
 sub-solve is bounded by deterministic work and runs one CP-SAT worker with a fixed seed:
@@ -40,7 +44,8 @@ from scheduler.executors import IN_PROCESS, Executor
 
 WINDOWS = (20, 60)  # periods per window, in turn (four and twelve working weeks)
 SUB_EFFORT = 1.0  # deterministic work per neighbourhood sub-solve, at most
-MAX_FREE = 600  # tasks free in one sub-solve, at most (the earliest-starting ones)
+MAX_FREE = 600  # tasks of a window's part, at most (the earliest-starting ones)
+CHUNK = 200  # tasks free in one sub-solve, at most: a larger part goes a slice at a time
 
 
 @dataclass(frozen=True)
@@ -94,28 +99,18 @@ def improve(
             if clock.spent >= budget or clock.out_of_time() or sum(late) <= floor:
                 idle = len(passes)  # nothing left to spend, or nothing to gain: stop
                 break
-            batch = window_parts(problem, starts, late, begin, begin + size, group_of)
-            if not batch:
-                continue
-            items = []
-            for free in batch:
-                sub, s, r = sub_problem(problem, starts, resources, free)
-                items.append(
-                    Neighbourhood(
-                        sub, tuple(free), tuple(s), tuple(r), sum(late[i] for i in free),
-                        min(SUB_EFFORT, max(0.01, (budget - clock.spent) / len(batch))),
-                        max(0.1, clock.time_limit - clock.elapsed()),
-                    )
-                )  # fmt: skip
-            for item, answer in zip(items, executor.map(solve_neighbourhood, items), strict=True):
-                clock.spent += answer.effort
-                clock.cut_short = clock.cut_short or answer.cut_short
-                if answer.starts is None or answer.late >= item.late:
-                    continue
-                for k, i in enumerate(item.free):
-                    starts[i], resources[i] = answer.starts[k], answer.resources[k]
-                late = _lateness(problem, starts)
-                gained = True
+            parts = window_parts(problem, starts, late, begin, begin + size, group_of)
+            for batch in _batches(parts, late):
+                if clock.spent >= budget or clock.out_of_time():
+                    break
+                answers = _solve_batch(problem, starts, resources, late, batch, budget, clock,
+                                       executor)  # fmt: skip
+                for free, answer in answers:
+                    for k, i in enumerate(free):
+                        starts[i], resources[i] = answer.starts[k], answer.resources[k]
+                if answers:
+                    late = _lateness(problem, starts)
+                    gained = True
         idle = 0 if gained else idle + 1
     if violations(problem, starts, resources):
         return start  # never trade a schedule for a broken one
@@ -132,6 +127,58 @@ def improve(
     )
 
 
+def _batches(parts: list[list[int]], late: list[int]) -> list[list[list[int]]]:
+    """The window's parts as batches of free task sets solved at once: the parts of at
+    most CHUNK tasks together (they are independent), then each larger part a slice at a
+    time (slices share resources, so each is solved with the one before in place)."""
+    small = [part for part in parts if len(part) <= CHUNK]
+    batches = [small] if small else []
+    for part in parts:
+        if len(part) > CHUNK:
+            batches += [[piece] for piece in _slices(part, late)]
+    return batches
+
+
+def _slices(part: list[int], late: list[int]) -> list[list[int]]:
+    """Runs of CHUNK consecutive tasks of `part` (in the order of their starts), each half
+    over the one before, that hold a late task."""
+    step = CHUNK // 2
+    pieces = [part[k : k + CHUNK] for k in range(0, max(1, len(part) - step), step)]
+    return [piece for piece in pieces if any(late[i] > 0 for i in piece)]
+
+
+def _solve_batch(
+    problem: Problem,
+    starts: list[int],
+    resources: list[int],
+    late: list[int],
+    batch: list[list[int]],
+    budget: float,
+    clock,
+    executor: Executor,
+) -> list[tuple[list[int], Answer]]:
+    """The batch's free task sets re-placed from the current schedule, each within its
+    share of the work left: the answers that make their tasks less late."""
+    items = []
+    for free in batch:
+        sub, s, r = sub_problem(problem, starts, resources, free)
+        items.append(
+            Neighbourhood(
+                sub, tuple(free), tuple(s), tuple(r), sum(late[i] for i in free),
+                min(SUB_EFFORT, max(0.01, (budget - clock.spent) / len(batch))),
+                max(0.1, clock.time_limit - clock.elapsed()),
+            )
+        )  # fmt: skip
+    better = []
+    for free, item, answer in zip(batch, items, executor.map(solve_neighbourhood, items),
+                                  strict=True):  # fmt: skip
+        clock.spent += answer.effort
+        clock.cut_short = clock.cut_short or answer.cut_short
+        if answer.starts is not None and answer.late < item.late:
+            better.append((free, answer))
+    return better
+
+
 def solve_neighbourhood(item: Neighbourhood) -> Answer:
     """The least lateness of one neighbourhood's free tasks, searched from their current
     places with one CP-SAT worker within its effort (a module-level function of one
@@ -141,14 +188,37 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
     clock = cpsat._Budget(item.effort, item.time_limit)
     hint = Result(FEASIBLE, item.starts, item.resources)
     window = max(cpsat.LATE_WINDOW, cpsat._overshoot(item.problem, hint))
-    found = cpsat._solve_lateness(item.problem, window, clock, 1, hint, item.effort)
+    n = len(item.free)
+    est, lst = cpsat._windows(item.problem, window)
+    kept = _in_reach(item.problem, n, est, lst)
+    problem = replace(item.problem, tasks=tuple(item.problem.tasks[k] for k in kept))
+    hint = Result(FEASIBLE, tuple(item.starts[k] for k in kept),
+                  tuple(item.resources[k] for k in kept))  # fmt: skip
+    windows = ([est[k] for k in kept], [lst[k] for k in kept])
+    found = cpsat._solve_lateness(problem, window, clock, 1, hint, item.effort, windows=windows)
     if not found.has_solution:
         return Answer(None, None, item.late, clock.spent, clock.cut_short)
-    n = len(item.free)
     return Answer(
         found.starts[:n], found.resources[:n], found.objectives["late"], clock.spent,
         clock.cut_short, found.bounds["late"],
     )  # fmt: skip
+
+
+def _in_reach(problem: Problem, free: int, est: list[int], lst: list[int]) -> list[int]:
+    """The sub-problem's tasks its model needs: the `free` first ones, and the pinned ones
+    whose work overlaps the periods the free ones may take (est .. lst + duration). A pinned
+    task outside them can meet no free task on a resource (pinned tasks have no
+    precedences in a sub-problem), so leaving it out changes no schedule the model allows."""
+    tasks = problem.tasks
+    low = min(est[:free], default=0)
+    high = max((lst[k] + tasks[k].duration for k in range(free)), default=0)
+    reach = [
+        k
+        for k in range(free, len(tasks))
+        if tasks[k].fixed_start is None
+        or (tasks[k].fixed_start < high and tasks[k].fixed_start + tasks[k].duration > low)
+    ]
+    return [*range(free), *reach]
 
 
 def _lateness(problem: Problem, starts: list[int]) -> list[int]:
