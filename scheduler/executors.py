@@ -21,8 +21,9 @@ import importlib.util
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from scheduler.errors import BadInput
@@ -132,6 +133,22 @@ class DaskExecutor:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def beside(fn: Callable[..., Any], *args: Any, here: bool = False) -> Iterator[Callable[[], Any]]:
+    """Start `fn(*args)` in a worker process and go on; the value yielded waits for it and
+    returns its result (or raises its error). With `here`, it runs in this process when
+    waited for. Leaving the block early stops the worker."""
+    if here:
+        yield lambda: fn(*args)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=_context())
+    try:
+        future = pool.submit(fn, *args)
+        yield future.result
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -758,3 +758,18 @@ def test_warnings_print_as_one_plain_line_once(capfd: pytest.CaptureFixture[str]
         warnings.warn("something else", UserWarning, stacklevel=1)
     err = capfd.readouterr().err
     assert err.splitlines() == ["warning: no CJK font found, boxes", "warning: something else"]
+
+
+def test_a_large_chart_drawn_in_another_process_has_the_same_bytes(tmp_path, monkeypatch):
+    import scheduler.export as export
+    from scheduler.export.options import ExportOptions
+
+    schedule = sample_schedule()
+    monkeypatch.setattr(export, "DRAW_BESIDE_FROM", 10**9)  # drawn here
+    here = export.export_all(schedule, tmp_path / "here", ExportOptions())
+    monkeypatch.setattr(export, "DRAW_BESIDE_FROM", 0)  # drawn in a worker process
+    there = export.export_all(schedule, tmp_path / "there", ExportOptions())
+    assert [p.name for p in here] == [p.name for p in there]
+    for a, b in zip(here, there, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    Image.open(tmp_path / "there" / "gantt.png").verify()  # a whole PNG
