@@ -34,7 +34,7 @@ PHRASES: dict[str, LocalText] = {
     ),
     "finished": LocalText(
         ", before the re-planning day: it is done as it was",
-        "，在重新排期日之前就已完成：保持原样",
+        "，在重新排期日之前：已完成的任务保持原样",
     ),
     "it": LocalText("it", "它"),
     "waits": LocalText(
@@ -69,7 +69,7 @@ PHRASES: dict[str, LocalText] = {
     "more_tasks": LocalText(" and {count} more", "，还有另外 {count} 项任务"),
     "nobody_taken": LocalText(
         "nobody who can do it was away or busy {span}{days_off}: ",
-        "能做它的人在 {span}{days_off} 都没有休假，也没有别的任务：",
+        "能做它的人在 {span} 都没有休假，也没有别的任务{days_off}：",
     ),
     "earlier_is_later": LocalText(
         "starting it earlier would make other tasks later", "提前开始它会让别的任务更晚"
@@ -96,7 +96,7 @@ PHRASES: dict[str, LocalText] = {
     ),
     "strict": LocalText(
         "{task} is strict: it must finish by {due}; it needs {days} working day(s) of {who}",
-        "{task} 是硬性截止：必须在 {due} 前完成；它需要 {who} 的 {days} 个工作日",
+        "{task} 是硬性截止：最晚 {due} 必须完成；它需要 {who} 的 {days} 个工作日",
     ),
     "under_way": LocalText(
         "{task} was under way from {start}: it keeps that start, and its {days} working "

@@ -434,7 +434,7 @@ def test_work_under_way_past_its_moved_strict_due_has_no_schedule_and_a_fix(tmp_
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert f"平台报名 (launch/register) 自 {first} 起已在进行" in result.output
-    assert "平台报名 (launch/register) 是硬性截止：必须在" in result.output
+    assert "平台报名 (launch/register) 是硬性截止：最晚" in result.output
     assert "leave out launch：无任务延误" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
