@@ -139,13 +139,11 @@ def schedule_summary(schedule: Schedule) -> str:
     solver = schedule.solver
     say = phrasebook(schedule.language)
     status = status_words(schedule.status, schedule.language)
-    lines = [
-        say("summary", plan=schedule.plan, tasks=len(schedule.tasks),
-            activities=len(schedule.activities), status=status)
-        + (say("seconds", seconds=solver["seconds"]) if "seconds" in solver else ""),
-        say("late_total", tasks=len(schedule.late_tasks), days=schedule.late_days),
-        "",
-    ]  # fmt: skip
+    counts = {"tasks": len(schedule.tasks), "activities": len(schedule.activities)}
+    head = say("summary", plan=schedule.plan, status=status, **counts)
+    if "seconds" in solver:
+        head += say("seconds", seconds=solver["seconds"])
+    lines = [head, say("late_total", tasks=len(schedule.late_tasks), days=schedule.late_days), ""]
     days: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     for task in schedule.tasks:
