@@ -401,10 +401,7 @@ def _schedule_into(
         click.echo(f"Changed against the previous version: {len(changes)} task(s)")
         if changes:
             click.echo(changes_by_person(changes, schedule))
-    click.echo(
-        f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
-        "changes.csv)"
-    )
+    click.echo(phrasebook(loaded.language)("wrote", folder=out_dir))
     return LATE if schedule.late_tasks else OK
 
 

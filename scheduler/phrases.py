@@ -143,6 +143,12 @@ PHRASES: dict[str, LocalText] = {
     "fix_late": LocalText("{days} late day(s)", "仍延误 {days} 天"),
     "fix_not_proven": LocalText(", not proven the least", "，未证明是最少"),
     "kept_file": LocalText("{file} was left as it was.", "{file} 保持原样。"),
+    "wrote": LocalText(
+        "Wrote {folder}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
+        "changes.csv)",
+        "已写入 {folder}/（schedule.json、calendar/、schedule.csv/.xlsx、gantt.png/.html、"
+        "changes.csv）",
+    ),
     # table headers and notes
     "staff_headers": LocalText("person|id|roles|tasks|person-days", "人员|id|角色|任务数|人天"),
     "staffing_headers": LocalText(

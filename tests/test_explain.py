@@ -3,7 +3,8 @@ schedule.
 
 Each plan is planned into a folder (its schedule.json checked by tests/rules.py) and then
 explained. The explanation's claims are checked against the schedule and the plan file,
-not against the engine's own chain: every "waits for X, which ends E" names a real
+not against the engine's own chain, in the plan's language (a zh plan's are Chinese
+sentences, an en plan's English ones): every "waits for X, which ends E" names a real
 predecessor that ends on E, after which the task starts on the first working day allowed;
 every person named as the reason had leave or another task between the day the chain's
 first task could have started and its end (nobody with nothing in the window is blamed);
@@ -74,8 +75,9 @@ activities:
 DATE = r"\d{4}-\d\d-\d\d"
 
 
-def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
-    """Plan `text` into a folder, check the schedule by the rules, then explain it."""
+def _planned(tmp_path: Path, text: str, with_plan: bool = False) -> tuple[Path, dict, str]:
+    """Plan `text` into a folder, check the schedule by the rules, then explain it; the
+    output of `explain` (after that of `plan` when `with_plan`)."""
     plan = tmp_path / "plan.yaml"
     plan.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -88,7 +90,7 @@ def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
     assert explained.exit_code == 4, explained.output
     assert "Traceback" not in explained.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before, "explain wrote something"
-    return plan, schedule, explained.output
+    return plan, schedule, (result.output + "\n" if with_plan else "") + explained.output
 
 
 @pytest.fixture(scope="module")
@@ -224,9 +226,11 @@ SPRING_WORDS = {
 
 @pytest.fixture(scope="module", params=["zh", "en"])
 def spring_festival(request, tmp_path_factory) -> tuple[str, Path, dict, str]:
-    """The Spring Festival plan in each language, planned and explained once."""
+    """The Spring Festival plan in each language, planned and explained once; the output of
+    `plan` and `explain`."""
     folder = tmp_path_factory.mktemp(f"spring_{request.param}")
-    return (request.param, *_planned(folder, SPRING_FESTIVAL.replace("LANGUAGE", request.param)))
+    text = SPRING_FESTIVAL.replace("LANGUAGE", request.param)
+    return (request.param, *_planned(folder, text, with_plan=True))
 
 
 def test_the_holiday_between_two_steps_is_named(spring_festival):
@@ -238,11 +242,11 @@ def test_the_holiday_between_two_steps_is_named(spring_festival):
     assert _check_claims(plan, schedule) >= 3
 
 
-# English sentence words that a zh plan's explanation never shows (outside names and ids),
-# and Chinese phrases that an en plan's never shows (issue 13 item 6).
+# English sentence words that a zh plan's `plan` and `explain` never show (outside names and ids),
+# and Chinese phrases that an en plan's never show (issue 13 item 6).
 ENGLISH_WORDS = re.compile(
     r"\b(ends|waits for|could start|may not start|is on leave|busy with|late day|day\(s\)|"
-    r"task\(s\)|status|Late|Fixes|no task late|Cannot|ready|no working days?)\b"
+    r"task\(s\)|status|Late|Fixes|no task late|Cannot|ready|no working days?|Wrote|tasks for)\b"
 )
 CHINESE_PHRASES = ("状态", "延误", "完成", "要等", "最早可在", "休假", "正忙于", "修改建议",
                    "无任务延误", "来不及准备", "不上班", "无法排出日程", "截止日")  # fmt: skip
@@ -255,19 +259,27 @@ def _without_fixes(output: str, schedule: dict) -> str:
     return output
 
 
-def test_explain_speaks_only_the_plan_language(spring_festival, designer_away):
+def test_plan_and_explain_speak_only_the_plan_language(spring_festival, designer_away):
     language, _plan, schedule, output = spring_festival
     text = _without_fixes(output, schedule)
     if language == "zh":
         _, away_schedule, away_output = designer_away  # a zh plan with an unprepared one
         text += "\n" + _without_fixes(away_output, away_schedule)
         assert ENGLISH_WORDS.findall(text) == [], text
-        for phrase in ("状态：最优", "延误：", "延误的任务：", "修改建议（", "无任务延误"):
+        for phrase in (
+            "状态：最优",
+            "延误：",
+            "延误的任务：",
+            "修改建议（",
+            "无任务延误",
+            "已写入",
+        ):
             assert phrase in text, phrase
     else:
         assert [p for p in CHINESE_PHRASES if p in text] == [], text
         for phrase in ("status optimal", "Late: ", "Late tasks:", "Fixes, each checked by "
-                       "planning the changed plan:", ": no task late", "could start"):  # fmt: skip
+                       "planning the changed plan:", ": no task late", "could start",
+                       "tasks for", "Wrote "):  # fmt: skip
             assert phrase in text, phrase
 
 

@@ -15,8 +15,10 @@ import pytest
 
 from scheduler.phrases import PHRASES, lag_text, phrasebook, subject, table_headers
 
-# Latin words a Chinese phrase may keep: an option, the seconds' unit, the id column.
-KEPT_LATIN = {"effort", "s", "id"}
+# Latin words a Chinese phrase may keep: an option, the seconds' unit, the id column, the
+# names of the files written.
+KEPT_LATIN = {"effort", "s", "id", "schedule", "json", "calendar", "csv", "xlsx", "gantt"}
+KEPT_LATIN |= {"png", "html", "changes"}
 # Phrases of facts and punctuation only, in Chinese as in English (or with a space for "is").
 NO_WORDS = {"seconds", "fix", "busy_task", "person_taken", "reason", "clauses", "list", "tasks"}
 
