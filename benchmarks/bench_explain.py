@@ -66,10 +66,11 @@ def main() -> None:
             begin = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True)
             seconds = time.perf_counter() - begin
-            late = re.search(r"Late: \d+ task\(s\), (\d+) day", done.stdout)
-            listed = done.stdout.partition("Fixes, each checked")[2]
-            fixes = re.findall(r"^  - .*: (no task late|(\d+) late day\(s\))", listed, re.M)
-            best = min((0 if f[0] == "no task late" else int(f[1]) for f in fixes), default="-")
+            # the example is a zh plan: its lines are in Chinese (scheduler/phrases.py)
+            late = re.search(r"延误：\d+ 项任务，共 (\d+) 天", done.stdout)
+            listed = done.stdout.partition("修改建议（")[2]
+            fixes = re.findall(r"^  - .*：(无任务延误|仍延误 (\d+) 天)", listed, re.M)
+            best = min((0 if f[0] == "无任务延误" else int(f[1]) for f in fixes), default="-")
             rows.append([
                 name, done.returncode, late.group(1) if late else "-", len(fixes), best,
                 f"{seconds:.1f}",

@@ -27,6 +27,7 @@ from scheduler.expansion.expand import Occurrence, occurrences
 from scheduler.export.changes import Change, task_changes, write_changes_csv
 from scheduler.export.ics import calendar_states
 from scheduler.export.options import ExportOptions
+from scheduler.phrases import phrasebook
 from scheduler.plan.loading import load_plan
 from scheduler.plan.model import Plan
 from scheduler.plan.workbook_cells import is_workbook
@@ -134,9 +135,7 @@ def make_schedule(
     if result.status == core.UNKNOWN:
         schedule.explanation.append(
             ExplanationItem(
-                "time_limit",
-                f"no schedule was found within the search effort {effort:g}, and none was "
-                "proven impossible: raise --effort",
+                "time_limit", phrasebook(plan.language)("time_limit", effort=f"{effort:g}")
             )
         )
     schedule.explanation.extend(explain_lateness(compiled, schedule))

@@ -28,6 +28,7 @@ from scheduler.errors import BadInput
 from scheduler.executors import executor_for
 from scheduler.export.changes import changes_by_person, task_changes
 from scheduler.export.ics import CalendarStateError
+from scheduler.phrases import phrasebook, status_words, table_headers
 from scheduler.plan.workbook_read import located_in_workbooks
 from scheduler.planning.baseline import Baseline
 from scheduler.progress import reporter
@@ -378,7 +379,9 @@ def _schedule_into(
         )  # fmt: skip
     _print_warnings(schedule.warnings)
     if schedule.status not in ("optimal", "feasible"):
-        click.echo(f"No schedule exists for {loaded.name} (status {schedule.status}):", err=True)
+        say = phrasebook(loaded.language)
+        status = status_words(schedule.status, loaded.language)
+        click.echo(say("no_schedule_for", plan=loaded.name, status=status), err=True)
         for item in schedule.explanation:
             click.echo(f"  - {item.text}", err=True)
         for line in suggestion_lines(schedule):
@@ -386,7 +389,7 @@ def _schedule_into(
         if schedule.status != "infeasible":
             return NO_SCHEDULE  # none found in time, none proven impossible: write nothing
         if api.write_infeasible(schedule, out_dir) is None:
-            click.echo(f"{out_dir}/schedule.json was left as it was.", err=True)
+            click.echo(say("kept_file", file=f"{out_dir}/schedule.json"), err=True)
         return NO_SCHEDULE
     previous = baseline.schedule if baseline else None
     changes = task_changes(previous, schedule, api.leave_ranges(loaded))
@@ -398,10 +401,7 @@ def _schedule_into(
         click.echo(f"Changed against the previous version: {len(changes)} task(s)")
         if changes:
             click.echo(changes_by_person(changes, schedule))
-    click.echo(
-        f"Wrote {out_dir}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
-        "changes.csv)"
-    )
+    click.echo(phrasebook(loaded.language)("wrote", folder=out_dir))
     return LATE if schedule.late_tasks else OK
 
 
@@ -469,12 +469,8 @@ def staffing(
             (role if name == role else f"{name} ({role})", need.in_plan, need.fewest,
              yes_no(need.proven, loaded.language), need.late_days)
         )  # fmt: skip
-    headers = ["role", "in plan", "fewest", "proven", "late days then"]
-    click.echo(text_table(headers, rows))
-    click.echo(
-        "fewest: full-time people with only this role, no leave, every store; "
-        "late days then: what the other roles leave late on their own"
-    )
+    click.echo(text_table(table_headers("staffing_headers", loaded.language), rows))
+    click.echo(phrasebook(loaded.language)("staffing_note"))
     return OK
 
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from scheduler.expansion.expand import Occurrence
+from scheduler.phrases import phrasebook, status_words, table_headers
 from scheduler.plan.model import Template
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.history import Version
@@ -133,15 +134,16 @@ def _pad(text: str, width: int) -> str:
 
 
 def schedule_summary(schedule: Schedule) -> str:
-    """What `plan` prints: counts, each person's load, the late tasks and why."""
+    """What `plan` prints: counts, each person's load, the late tasks and why, in the
+    schedule's language (scheduler/phrases.py)."""
     solver = schedule.solver
-    lines = [
-        f"{schedule.plan}: {len(schedule.tasks)} tasks for {len(schedule.activities)} "
-        f"activity occurrences, status {schedule.status}"
-        + (f" ({solver['seconds']} s)" if "seconds" in solver else ""),
-        f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total",
-        "",
-    ]
+    say = phrasebook(schedule.language)
+    status = status_words(schedule.status, schedule.language)
+    counts = {"tasks": len(schedule.tasks), "activities": len(schedule.activities)}
+    head = say("summary", plan=schedule.plan, status=status, **counts)
+    if "seconds" in solver:
+        head += say("seconds", seconds=solver["seconds"])
+    lines = [head, say("late_total", tasks=len(schedule.late_tasks), days=schedule.late_days), ""]
     days: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     for task in schedule.tasks:
@@ -152,22 +154,23 @@ def schedule_summary(schedule: Schedule) -> str:
          f"{days[p.id]:.1f}")
         for p in schedule.staff
     ]  # fmt: skip
-    lines.append(text_table(["person", "id", "roles", "tasks", "person-days"], rows))
+    lines.append(text_table(table_headers("staff_headers", schedule.language), rows))
     return "\n".join(lines + _late_lines(schedule))
 
 
 def diagnosis(schedule: Schedule) -> str:
     """What `explain` prints: the status, then why no schedule exists, or which activities
-    cannot be prepared in time and why each late task is late."""
-    lines = [
-        f"{schedule.plan}: status {schedule.status}",
-    ]
+    cannot be prepared in time and why each late task is late (in the schedule's
+    language)."""
+    say = phrasebook(schedule.language)
+    status = status_words(schedule.status, schedule.language)
+    lines = [say("status", plan=schedule.plan, status=status)]
     if schedule.status not in ("optimal", "feasible"):
-        lines += ["", "No schedule exists:"] + [f"  - {i.text}" for i in schedule.explanation]
+        lines += ["", say("no_schedule")] + [f"  - {i.text}" for i in schedule.explanation]
     else:
         lines.append(
-            f"Late: {len(schedule.late_tasks)} task(s), {schedule.late_days} day(s) in total"
-            + ("" if schedule.late_tasks else ": every task is on time")
+            say("late_total", tasks=len(schedule.late_tasks), days=schedule.late_days)
+            + ("" if schedule.late_tasks else say("all_on_time"))
         )
         lines += _late_lines(schedule)
     return "\n".join(lines + suggestion_lines(schedule))
@@ -177,14 +180,15 @@ def suggestion_lines(schedule: Schedule) -> list[str]:
     """The checked fixes, each with the late days the changed plan gets."""
     if schedule.suggestions is None:
         return []
+    say = phrasebook(schedule.language)
     if not schedule.suggestions:
-        return ["", "Fixes: none of the changes tried helps."]
-    lines = ["", "Fixes, each checked by planning the changed plan:"]
+        return ["", say("no_fix")]
+    lines = ["", say("fixes_header")]
     for fix in schedule.suggestions:
         late = fix["late_days"]
-        result = "no task late" if late == 0 else f"{late} late day(s)"
-        proven = "" if fix["status"] == "optimal" else ", not proven the least"
-        lines.append(f"  - {fix['text']}: {result}{proven}")
+        result = say("fix_on_time") if late == 0 else say("fix_late", days=late)
+        proven = "" if fix["status"] == "optimal" else say("fix_not_proven")
+        lines.append(say("fix", text=fix["text"], result=result, proven=proven))
     return lines
 
 
@@ -195,12 +199,13 @@ def task_label(task: ScheduledTask) -> str:
 
 def _late_lines(schedule: Schedule) -> list[str]:
     """The activities that cannot be prepared in time, then each late task and why."""
+    say = phrasebook(schedule.language)
     lines = []
     unprepared = [i.text for i in schedule.explanation if i.term.startswith("unprepared[")]
     if unprepared:
-        lines += ["", "Cannot be prepared in time:"] + [f"  - {text}" for text in unprepared]
+        lines += ["", say("unprepared_header")] + [f"  - {text}" for text in unprepared]
     if schedule.late_tasks:
-        lines += ["", "Late tasks:"]
+        lines += ["", say("late_header")]
         reasons = {item.term: item.text for item in schedule.explanation}
         for task in schedule.late_tasks:
             lines.append(f"  - {reasons.get(f'late[{task.id}]', task_label(task))}")

@@ -28,6 +28,7 @@ STATUS_NAMES: dict[str, LocalText] = {
     "optimal": LocalText("optimal", "最优"),
     "feasible": LocalText("feasible", "可行"),
     "infeasible": LocalText("infeasible", "无解"),
+    "unknown": LocalText("unknown", "未知"),
 }
 YES_NO = {True: LocalText("yes", "是"), False: LocalText("no", "否")}
 

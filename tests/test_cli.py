@@ -96,12 +96,16 @@ def test_plan_on_time_exits_0_and_writes_every_output(tmp_path):
     assert "李娜" in result.output  # the summary names people
 
 
-def test_plan_with_late_tasks_exits_4_and_says_why(tmp_path):
-    plan = write_plan(tmp_path, leave=("2026-03-10", "2026-03-16"))
+@pytest.mark.parametrize(
+    ("language", "on_leave"),
+    [("zh", "休假 2026-03-10..2026-03-16"), ("en", "is on leave 2026-03-10..2026-03-16")],
+)
+def test_plan_with_late_tasks_exits_4_and_says_why(tmp_path, language, on_leave):
+    plan = write_plan(tmp_path, leave=("2026-03-10", "2026-03-16"), language=language)
     result = run("plan", plan, "--out", tmp_path / "out")
     assert result.exit_code == 4, result.output
     assert "spring_sale/poster" in result.output
-    assert "李娜 (li_na)" in result.output and "on leave 2026-03-10..2026-03-16" in result.output
+    assert "李娜 (li_na)" in result.output and on_leave in result.output  # in the plan's words
 
 
 def test_infeasible_exits_3_and_keeps_the_last_good_schedule(tmp_path):
@@ -111,7 +115,7 @@ def test_infeasible_exits_3_and_keeps_the_last_good_schedule(tmp_path):
     bad = write_plan(tmp_path / "b", leave=("2026-03-01", "2026-03-31"), strict=True)
     result = run("plan", bad, "--out", out)
     assert result.exit_code == 3, result.output
-    assert "on leave 2026-03-01..2026-03-31" in result.output
+    assert "休假 2026-03-01..2026-03-31" in result.output  # a zh plan: its words
     assert "Traceback" not in result.output
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
@@ -238,8 +242,9 @@ def test_a_yearly_plan_without_a_schedule_names_the_conflict(tmp_path):
     path.write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
     result = run("plan", path, "--out", tmp_path / "out", "--time-limit", "30")
     assert result.exit_code == 3, result.output
-    assert "(double_eleven_2027/registration) is strict" in result.output
-    assert "李明 (li_ming) is on leave 2027-09-01..2027-10-05" in result.output
+    # the example plan is a zh plan: the reasons are in Chinese
+    assert "(double_eleven_2027/registration) 是硬性截止" in result.output
+    assert "李明 (li_ming) 休假 2027-09-01..2027-10-05" in result.output
     data = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
     assert data["status"] == "infeasible" and data["tasks"] == []
     assert any("registration" in item["text"] for item in data["explanation"])

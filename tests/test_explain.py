@@ -3,7 +3,8 @@ schedule.
 
 Each plan is planned into a folder (its schedule.json checked by tests/rules.py) and then
 explained. The explanation's claims are checked against the schedule and the plan file,
-not against the engine's own chain: every "waits for X, which ends E" names a real
+not against the engine's own chain, in the plan's language (a zh plan's are Chinese
+sentences, an en plan's English ones): every "waits for X, which ends E" names a real
 predecessor that ends on E, after which the task starts on the first working day allowed;
 every person named as the reason had leave or another task between the day the chain's
 first task could have started and its end (nobody with nothing in the window is blamed);
@@ -74,8 +75,9 @@ activities:
 DATE = r"\d{4}-\d\d-\d\d"
 
 
-def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
-    """Plan `text` into a folder, check the schedule by the rules, then explain it."""
+def _planned(tmp_path: Path, text: str, with_plan: bool = False) -> tuple[Path, dict, str]:
+    """Plan `text` into a folder, check the schedule by the rules, then explain it; the
+    output of `explain` (after that of `plan` when `with_plan`)."""
     plan = tmp_path / "plan.yaml"
     plan.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -88,7 +90,7 @@ def _planned(tmp_path: Path, text: str) -> tuple[Path, dict, str]:
     assert explained.exit_code == 4, explained.output
     assert "Traceback" not in explained.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before, "explain wrote something"
-    return plan, schedule, explained.output
+    return plan, schedule, (result.output + "\n" if with_plan else "") + explained.output
 
 
 @pytest.fixture(scope="module")
@@ -109,24 +111,46 @@ def _leave(plan: Path) -> dict[str, list[tuple[date, date]]]:
     }
 
 
+# How each claim reads, by the plan's language (scheduler/phrases.py): the separator after
+# "ends E, late by N", the one between links, "X waits for P (id), which ends E" (with the
+# mark of a lag after P), "X could start D, but R" and a person blamed in R.
+CLAIMS = {
+    "en": {
+        "reason": ": ",
+        "clauses": "; ",
+        "waits": rf"(?:it|.+?) waits for .+? \(([^()]+)\)(?: and \S+ after it)?, "
+        rf"which ends ({DATE})",
+        "lag": " after it",
+        "could": rf"(?:it|.+ \(([^()]+)\)) could start ({DATE}), but (.*)$",
+        "blamed": r"\(([a-z][a-z0-9_]*)\) is ",
+    },
+    "zh": {
+        "reason": "：",
+        "clauses": "；",
+        "waits": rf"(?:它|.+?)要等 .+? \(([^()]+)\) 完成（({DATE})）",
+        "lag": "之后还要再隔",
+        "could": rf"(?:它|.+ \(([^()]+)\) )最早可在 ({DATE}) 开始，但(.*)$",
+        "blamed": r"\(([a-z][a-z0-9_]*)\) (?:休假|正忙于)",
+    },
+}
+
+
 def _check_claims(plan: Path, schedule: dict) -> int:
     """Every claim of every late task's explanation, against the schedule and the plan.
     Returns how many claims were checked."""
     tasks = {t["id"]: t for t in schedule["tasks"]}
     calendar = rules.load_plan(plan).calendar
     leave = _leave(plan)
+    words = CLAIMS["zh" if schedule["language"].startswith("zh") else "en"]
     checked = 0
     for term, text in _reasons(schedule).items():
         if not term.startswith("late["):
             continue
         task = tasks[term[5:-1]]
-        parts = text.split(": ", 1)[1].split("; ")
+        parts = text.split(words["reason"], 1)[1].split(words["clauses"])
         current = task
         for part in parts:
-            after_it = r"(?: and \S+ after it)?"
-            waits = re.match(
-                rf"(?:it|.+?) waits for .+? \(([^()]+)\){after_it}, which ends ({DATE})", part
-            )
+            waits = re.match(words["waits"], part)
             if waits:
                 pred = tasks[waits.group(1)]
                 assert pred["id"] in current["after"], (term, part)
@@ -134,18 +158,18 @@ def _check_claims(plan: Path, schedule: dict) -> int:
                 first_allowed = rules.as_date(pred["end"]) + timedelta(days=1)
                 while not calendar.is_working(first_allowed):
                     first_allowed += timedelta(days=1)
-                if " after it" not in part:
+                if words["lag"] not in part:
                     assert rules.as_date(current["start"]) == first_allowed, (term, part)
                 current = pred
                 checked += 1
                 continue
-            could = re.match(rf"(?:it|.+ \(([^()]+)\)) could start ({DATE}), but (.*)$", part)
+            could = re.match(words["could"], part)
             if could:
                 root = tasks[could.group(1)] if could.group(1) else task
                 assert root["id"] == current["id"], (term, part)
                 first, last = rules.as_date(could.group(2)), rules.as_date(root["end"])
                 assert first < rules.as_date(root["start"]), (term, part)
-                blamed = re.findall(r"\(([a-z][a-z0-9_]*)\) is ", could.group(3))
+                blamed = re.findall(words["blamed"], could.group(3))
                 assert blamed, (term, part)
                 for person in blamed:
                     away = any(a <= last and b >= first for a, b in leave.get(person, []))
@@ -169,7 +193,7 @@ def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(designer_away):
     cs_ready = reasons["late[weekly_promo@2026-03-06/cs_ready]"]
     assert "weekly_promo@2026-03-06/listing" in cs_ready
     assert "weekly_promo@2026-03-06/design" in cs_ready
-    assert "李娜 (li_na) is on leave 2026-03-02..2026-03-09" in cs_ready
+    assert "李娜 (li_na) 休假 2026-03-02..2026-03-09" in cs_ready  # a zh plan: Chinese words
     assert "chen_jing" not in cs_ready  # she had nothing to do that week
     assert _check_claims(plan, schedule) >= 4
     assert cs_ready in output
@@ -184,32 +208,95 @@ def test_a_promotion_that_cannot_be_prepared_before_it_ends_is_its_own_finding(d
         if t["activity"] == "weekly_promo@2026-03-06" and t["due"] <= "2026-03-06"
     )
     assert ready > "2026-03-08"
-    assert f"ready {ready}, after its live window 2026-03-06..2026-03-08 ended" in text
-    assert "Cannot be prepared in time:" in output
+    assert f"要到 {ready} 才能准备好，而上线期 2026-03-06..2026-03-08 已经结束" in text
+    assert "来不及准备的活动：" in output
     # The next Friday's sale is ready in time: no finding for it.
     assert "unprepared[weekly_promo@2026-03-13]" not in _reasons(schedule)
 
 
-@pytest.mark.parametrize(
-    ("language", "holiday"), [("zh", "春节"), ("en", "Chinese New Year (Spring Festival)")]
-)
-def test_the_holiday_between_two_steps_is_named(tmp_path, language, holiday):
-    plan, schedule, _ = _planned(tmp_path, SPRING_FESTIVAL.replace("LANGUAGE", language))
+# How a leave and a holiday between two steps read, by the plan's language.
+SPRING_WORDS = {
+    "zh": ("(li_na) 休假 2026-02-14、2026-02-24", "2026-02-15..2026-02-23 是春节"),
+    "en": (
+        "(li_na) is on leave 2026-02-14, 2026-02-24",
+        "2026-02-15..2026-02-23 is Chinese New Year (Spring Festival)",
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=["zh", "en"])
+def spring_festival(request, tmp_path_factory) -> tuple[str, Path, dict, str]:
+    """The Spring Festival plan in each language, planned and explained once; the output of
+    `plan` and `explain`."""
+    folder = tmp_path_factory.mktemp(f"spring_{request.param}")
+    text = SPRING_FESTIVAL.replace("LANGUAGE", request.param)
+    return (request.param, *_planned(folder, text, with_plan=True))
+
+
+def test_the_holiday_between_two_steps_is_named(spring_festival):
+    language, plan, schedule, _ = spring_festival
     design = _reasons(schedule)["late[wk/design]"]
-    assert "(li_na) is on leave 2026-02-14, 2026-02-24" in design
-    assert f"2026-02-15..2026-02-23 is {holiday}" in design
+    leave, holiday = SPRING_WORDS[language]
+    assert leave in design
+    assert holiday in design
     assert _check_claims(plan, schedule) >= 3
 
 
-def test_explain_of_a_plan_on_time_says_so_and_exits_0(tmp_path):
+# English sentence words that a zh plan's `plan` and `explain` never show (outside names and ids),
+# and Chinese phrases that an en plan's never show (issue 13 item 6).
+ENGLISH_WORDS = re.compile(
+    r"\b(ends|waits for|could start|may not start|is on leave|busy with|late day|day\(s\)|"
+    r"task\(s\)|status|Late|Fixes|no task late|Cannot|ready|no working days?|Wrote|tasks for)\b"
+)
+CHINESE_PHRASES = ("状态", "延误", "完成", "要等", "最早可在", "休假", "正忙于", "修改建议",
+                   "无任务延误", "来不及准备", "不上班", "无法排出日程", "截止日")  # fmt: skip
+
+
+def _without_fixes(output: str, schedule: dict) -> str:
+    """The output less the fixes' own texts, which are bilingual (`zh / en`) by design."""
+    for fix in schedule.get("suggestions") or []:
+        output = output.replace(fix["text"], "")
+    return output
+
+
+def test_plan_and_explain_speak_only_the_plan_language(spring_festival, designer_away):
+    language, _plan, schedule, output = spring_festival
+    text = _without_fixes(output, schedule)
+    if language == "zh":
+        _, away_schedule, away_output = designer_away  # a zh plan with an unprepared one
+        text += "\n" + _without_fixes(away_output, away_schedule)
+        assert ENGLISH_WORDS.findall(text) == [], text
+        for phrase in (
+            "状态：最优",
+            "延误：",
+            "延误的任务：",
+            "修改建议（",
+            "无任务延误",
+            "已写入",
+        ):
+            assert phrase in text, phrase
+    else:
+        assert [p for p in CHINESE_PHRASES if p in text] == [], text
+        for phrase in ("status optimal", "Late: ", "Late tasks:", "Fixes, each checked by "
+                       "planning the changed plan:", ": no task late", "could start",
+                       "tasks for", "Wrote "):  # fmt: skip
+            assert phrase in text, phrase
+
+
+@pytest.mark.parametrize(
+    ("language", "on_time"),
+    [("zh", "延误：0 项任务，共 0 天，所有任务都按时完成"), ("en", "every task is on time")],
+)
+def test_explain_of_a_plan_on_time_says_so_and_exits_0(tmp_path, language, on_time):
     plan = tmp_path / "plan.yaml"
     plan.write_text(DESIGNER_AWAY.replace("2026-03-09", "2026-03-02").replace(
         "2026-03-02..", "2026-02-02.."
-    ).replace("{from: 2026-03-02, to: 2026-03-02}", "{from: 2026-05-04, to: 2026-05-05}"),
+    ).replace("{from: 2026-03-02, to: 2026-03-02}", "{from: 2026-05-04, to: 2026-05-05}")
+        .replace("language: zh", f"language: {language}"),
         encoding="utf-8")  # fmt: skip
     result = invoke_cli(["explain", plan])
     assert result.exit_code == 0, result.output
-    assert "every task is on time" in result.output
+    assert on_time in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -260,7 +347,7 @@ def test_every_suggested_fix_gets_the_late_days_it_claims(tmp_path, designer_awa
     before = _late_days(schedule)
     fixes = schedule["suggestions"]
     assert fixes, "a plan late for lack of a designer gets fixes"
-    assert "Fixes, each checked by planning the changed plan:" in output
+    assert "修改建议（每条都已按修改后的计划重新排期验证）：" in output
     kinds = set()
     for n, fix in enumerate(fixes):
         assert set(fix) == {"text", "patch", "late_days", "status"}
@@ -358,9 +445,9 @@ def test_work_under_way_past_its_moved_strict_due_has_no_schedule_and_a_fix(tmp_
     result = invoke_cli(args)
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
-    assert f"平台报名 (launch/register) was under way from {first}" in result.output
-    assert "平台报名 (launch/register) is strict: it must finish by" in result.output
-    assert "leave out launch: no task late" in result.output
+    assert f"平台报名 (launch/register) 自 {first} 起已在进行" in result.output
+    assert "平台报名 (launch/register) 是硬性截止：最晚" in result.output
+    assert "leave out launch：无任务延误" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
     # the fix, applied by hand: the registration under way is cancelled, nothing is late

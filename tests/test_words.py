@@ -261,7 +261,7 @@ def _table(output: str, first_header: str) -> list[list[str]]:
 
 def test_terminal_tables_speak_the_plan_language(planned):
     words: _Words = planned["words"]
-    staff = _table(planned["plan"], "person")
+    staff = _table(planned["plan"], "人员" if words.language == "zh" else "person")
     expected = {
         "wang_fang": words.roles["operations"],
         "zhao_lei": f"{words.roles['promotion']}, {words.roles['operations']}",
@@ -269,7 +269,8 @@ def test_terminal_tables_speak_the_plan_language(planned):
         "chen_jing": words.roles["customer_service"],
     }
     assert {row[1]: row[2] for row in staff} == expected
-    staffing = _table(planned["staffing"], "role")[0]  # then a line explaining the columns
+    role = "角色" if words.language == "zh" else "role"
+    staffing = _table(planned["staffing"], role)[0]  # then a line explaining the columns
     assert staffing[0].startswith(words.roles["design"]), staffing
     assert staffing[3] in words.yes_no, staffing
     occurrences = _table(planned["calendar"], "start")[:-1]  # then "N occurrence(s)"
@@ -284,7 +285,9 @@ def test_messages_name_tasks_beside_their_ids_and_roles_in_the_plan_language(pla
         text = planned[command]
         for task_id in set(re.findall(r"[\w:]+@\d{4}-\d\d-\d\d/\w+|sale_618/\w+", text)):
             assert f"{names[task_id]} ({task_id})" in text, f"{command}: {task_id}"
-        fixes = text.partition("Fixes, each checked")[2]  # English prose: "no task late"
+        header = "修改建议（" if words.language == "zh" else "Fixes, each checked"
+        fixes = text.partition(header)[2]
+        assert fixes or command != "explain", header  # explain checks fixes
         shown = [w for w in words.bad_words(fixes) if w not in ("yes", "no")]
         assert not shown, (command, shown, fixes)
     changes = planned["replan"].partition("Changed against the previous version")[2]

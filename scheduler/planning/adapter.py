@@ -16,6 +16,7 @@ import networkx as nx
 from scheduler.core import Precedence, Problem, Resource, Result, Scale, Task
 from scheduler.errors import Problems
 from scheduler.expansion.expand import Occurrence, calendar_span, occurrences, task_graph
+from scheduler.phrases import lag_text, phrasebook
 from scheduler.plan.model import Leave, Plan, StaffMember
 from scheduler.planning.baseline import Baseline, Split, split_tasks
 from scheduler.schedule import ActivityWindow, ExplanationItem, Person, Schedule, ScheduledTask
@@ -309,40 +310,46 @@ def _finished_tasks(compiled: Compiled) -> list[ScheduledTask]:
 
 
 def describe_term(compiled: Compiled, term: str) -> str:
-    """What a core constraint term (e.g. `unavailable[wang_fang#0]`) means in the plan."""
+    """What a core constraint term (e.g. `unavailable[wang_fang#0]`) means in the plan, in
+    its language (scheduler/phrases.py)."""
     kind, _, inner = term.partition("[")
     inner = inner.rstrip("]")
     graph, plan = compiled.graph, compiled.plan
+    say = phrasebook(plan.language)
     if kind == "release":
-        return (
-            f"{_task_label(graph, inner)} may not start before its earliest date "
-            f"{graph.nodes[inner]['earliest']}"
-        )
+        return say("release", task=_task_label(graph, inner), date=graph.nodes[inner]["earliest"])
     if kind == "deadline":
         node = graph.nodes[inner]
-        return (
-            f"{_task_label(graph, inner)} is strict: it must finish by {node['due']}; "
-            f"it needs {node['duration']} working day(s) of {_who_can(compiled, inner)}"
+        return say(
+            "strict",
+            task=_task_label(graph, inner),
+            due=node["due"],
+            days=node["duration"],
+            who=_who_can(compiled, inner),
         )
     if kind == "fixed" and inner in compiled.split.under_way:
         work = compiled.split.under_way[inner]
-        return (
-            f"{_task_label(graph, inner)} was under way from {work.previous.start}: it keeps "
-            f"that start, and its {work.remaining} working day(s) left from the re-planning "
-            "day on"
+        return say(
+            "under_way",
+            task=_task_label(graph, inner),
+            start=work.previous.start,
+            days=work.remaining,
         )
     if kind == "unavailable":
         person_id, _, k = inner.partition("#")
         person = plan.person(person_id)
-        spans = ", ".join(
+        spans = say("list").join(
             f"{lv.start}..{lv.end}" for lv in compiled.leave_blocks[person_id][int(k)]
         )
-        return f"{person.name} ({person.id}) is on leave {spans}"
+        return say("person_on_leave", person=f"{person.name} ({person.id})", spans=spans)
     if kind == "after":
         pred, _, succ = inner.partition("->")
         data = graph.edges[pred, succ]
-        lag = f" plus {data['lag']}{data['unit']}" if data["lag"] else ""
-        return f"{_task_label(graph, succ)} starts after {_task_label(graph, pred)} ends{lag}"
+        lag = f"{data['lag']}{data['unit']}"
+        lag = say("starts_after_lag", lag=lag_text(lag, plan.language)) if data["lag"] else ""
+        return say(
+            "starts_after", after=_task_label(graph, succ), before=_task_label(graph, pred), lag=lag
+        )
     return term
 
 
@@ -355,4 +362,4 @@ def _task_label(graph: nx.DiGraph, task_id: str) -> str:
 def _who_can(compiled: Compiled, task_id: str) -> str:
     i = compiled.task_ids.index(task_id)
     names = [compiled.plan.staff[r] for r in compiled.problem.tasks[i].resources]
-    return " or ".join(f"{p.name} ({p.id})" for p in names)
+    return phrasebook(compiled.plan.language)("or").join(f"{p.name} ({p.id})" for p in names)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import pairwise
 
+from scheduler.phrases import lag_text, phrasebook, subject
 from scheduler.planning.adapter import Compiled
 from scheduler.planning.chains import AFTER, DATE, FIXED, PEOPLE, TODAY, Link, critical_chain
 from scheduler.schedule import ActivityWindow, ExplanationItem, Schedule, ScheduledTask
@@ -21,20 +22,22 @@ SHOWN_TASKS = 3  # tasks named per busy person; more are counted
 
 def explain_lateness(compiled: Compiled, schedule: Schedule) -> list[ExplanationItem]:
     """The activities that cannot be prepared before their live window ends, then one item
-    per late task: the chain of dates and people that makes it late."""
+    per late task: the chain of dates and people that makes it late. In the plan's
+    language (scheduler/phrases.py)."""
     if not schedule.late_tasks:
         return []
+    say = phrasebook(compiled.plan.language)
     items = [
-        ExplanationItem(f"unprepared[{activity.id}]", _unprepared(activity, ready))
+        ExplanationItem(f"unprepared[{activity.id}]", _unprepared(say, activity, ready))
         for activity, ready in unprepared_activities(schedule)
     ]
     for task in schedule.late_tasks:
-        text = f"{label(task)} ends {task.end}, {task.late_days} day(s) after its due {task.due}"
+        text = say("late", task=label(task), end=task.end, days=task.late_days, due=task.due)
         if task.id in compiled.split.finished:
-            text += ", before the re-planning day: it is done as it was"
+            text += say("finished")
         else:
             chain = critical_chain(compiled, schedule, task.id)
-            text += ": " + _chain_text(compiled, schedule, chain)
+            text += say("reason") + _chain_text(compiled, schedule, chain)
         items.append(ExplanationItem(f"late[{task.id}]", text))
     return items
 
@@ -60,38 +63,36 @@ def span(first: date, last: date) -> str:
     return str(first) if first == last else f"{first}..{last}"
 
 
-def _unprepared(activity: ActivityWindow, ready: date) -> str:
+def _unprepared(say, activity: ActivityWindow, ready: date) -> str:
     name = f"{activity.name} ({activity.id})" if activity.name else activity.id
-    return (
-        f"{name} cannot be prepared in time: ready {ready}, after its live window "
-        f"{span(activity.start, activity.end)} ended (leave this occurrence out, move it, or add "
-        "people)"
-    )
+    return say("unprepared", activity=name, ready=ready, window=span(activity.start, activity.end))
 
 
 def _chain_text(compiled: Compiled, schedule: Schedule, chain: list[Link]) -> str:
     """The chain in words: what each task waited for, down to what held the first one."""
+    language = compiled.plan.language
+    say = phrasebook(language)
     parts = []
     for link, before in pairwise(chain):
-        lag = f" and {link.lag} after it" if link.lag else ""
+        lag = say("waits_lag", lag=lag_text(link.lag, language)) if link.lag else ""
         gap = _holidays(compiled, before.task.end, link.task.start)
+        who = say("it") if not parts else subject(_short(link.task), language)
         parts.append(
-            f"{'it' if not parts else _short(link.task)} waits for {label(before.task)}{lag}, "
-            f"which ends {before.task.end}{gap}"
+            say("waits", who=who, before=label(before.task), lag=lag, end=before.task.end, gap=gap)
         )
     root = chain[-1]
-    who = "it" if len(chain) == 1 else label(root.task)
+    who = say("it") if len(chain) == 1 else subject(label(root.task), language)
     if root.held_by == PEOPLE:
         taken = _taken(compiled, schedule, root)
-        parts.append(f"{who} could start {root.could_start}, but {taken}")
+        parts.append(say("could_start", who=who, date=root.could_start, taken=taken))
     elif root.held_by == DATE:
-        free = "even with everybody free, " if len(chain) == 1 or _all_after(chain) else ""
-        parts.append(f"{free}{who} may not start before its earliest date {root.could_start}")
+        free = len(chain) == 1 or _all_after(chain)
+        parts.append(say("earliest_free" if free else "earliest", who=who, date=root.could_start))
     elif root.held_by == TODAY:
-        parts.append(f"{who} may not start before the re-planning day {root.could_start}")
+        parts.append(say("today", who=who, date=root.could_start))
     elif root.held_by == FIXED:
-        parts.append(f"{who} was already under way or done from {root.task.start}")
-    return "; ".join(parts)
+        parts.append(say("fixed", who=who, start=root.task.start))
+    return say("clauses").join(parts)
 
 
 def _all_after(chain: list[Link]) -> bool:
@@ -105,6 +106,7 @@ def _short(task: ScheduledTask) -> str:
 def _taken(compiled: Compiled, schedule: Schedule, link: Link) -> str:
     """What occupied the people who could do the task between the day it could have started
     and the day it did: leave, other tasks and holidays. Free people are not named."""
+    say = phrasebook(compiled.plan.language)
     task = link.task
     first = link.could_start
     last = compiled.calendar.day(
@@ -123,22 +125,26 @@ def _taken(compiled: Compiled, schedule: Schedule, link: Link) -> str:
             for t in schedule.tasks
             if t.assignee == person.id and t.id != task.id and t.start <= last and t.end >= first
         ]
-        parts = [f"on leave {', '.join(leave)}"] if leave else []
+        parts = [say("on_leave", spans=say("list").join(leave))] if leave else []
         if work:
-            named = ", ".join(f"{label(t)} {span(t.start, t.end)}" for t in work[:SHOWN_TASKS])
-            more = f" and {len(work) - SHOWN_TASKS} more" if len(work) > SHOWN_TASKS else ""
-            parts.append(f"busy with {named}{more}")
+            named = say("tasks").join(
+                say("busy_task", task=label(t), span=span(t.start, t.end))
+                for t in work[:SHOWN_TASKS]
+            )
+            more = (
+                say("more_tasks", count=len(work) - SHOWN_TASKS) if len(work) > SHOWN_TASKS else ""
+            )
+            parts.append(say("busy_with", tasks=named, more=more))
         if parts:
-            reasons.append(f"{person.name} ({person.id}) is " + " and ".join(parts))
+            who = f"{person.name} ({person.id})"
+            reasons.append(say("person_taken", person=who, what=say("and").join(parts)))
     days_off = _holidays(compiled, first, last, inclusive=True)
     if not reasons:
         proven = schedule.status == "optimal"
-        return f"nobody who can do it was away or busy {span(first, last)}{days_off}: " + (
-            "starting it earlier would make other tasks later"
-            if proven
-            else "the schedule found is not proven the best (status feasible)"
+        return say("nobody_taken", span=span(first, last), days_off=days_off) + say(
+            "earlier_is_later" if proven else "not_proven"
         )
-    return "; ".join(reasons) + days_off
+    return say("clauses").join(reasons) + days_off
 
 
 def _holidays(compiled: Compiled, after: date, before: date, inclusive: bool = False) -> str:
@@ -154,5 +160,6 @@ def _holidays(compiled: Compiled, after: date, before: date, inclusive: bool = F
     breaks = compiled.calendar.named_days_off(first, last, language)
     if not breaks:
         return ""
-    named = ", ".join(f"{span(a, b)} is {name}" for a, b, name in breaks)
-    return f" ({named}, no working day)" if len(breaks) == 1 else f" ({named}: no working days)"
+    say = phrasebook(language)
+    named = say("list").join(say("day_off", span=span(a, b), name=name) for a, b, name in breaks)
+    return say("days_off_one" if len(breaks) == 1 else "days_off_many", breaks=named)
