@@ -41,6 +41,10 @@ PHRASES: dict[str, LocalText] = {
         "{who} waits for {before}{lag}, which ends {end}{gap}",
         "{who}要等 {before} 完成（{end}）{lag}{gap}",
     ),
+    "waits_then_taken": LocalText(
+        "{who} waits for {before}{lag}, which ends {end}{gap}, and could start {date}, but {taken}",
+        "{who}要等 {before} 完成（{end}）{lag}{gap}，最早可在 {date} 开始，但{taken}",
+    ),
     "waits_lag": LocalText(" and {lag} after it", "，之后还要再隔 {lag}"),
     "could_start": LocalText(
         "{who} could start {date}, but {taken}", "{who}最早可在 {date} 开始，但{taken}"

@@ -121,6 +121,7 @@ CLAIMS = {
         "waits": rf"(?:it|.+?) waits for .+? \(([^()]+)\)(?: and \S+ after it)?, "
         rf"which ends ({DATE})",
         "lag": " after it",
+        "then": rf", and could start ({DATE}), but (.*)$",
         "could": rf"(?:it|.+ \(([^()]+)\)) could start ({DATE}), but (.*)$",
         "blamed": r"\(([a-z][a-z0-9_]*)\) is ",
     },
@@ -129,6 +130,7 @@ CLAIMS = {
         "clauses": "；",
         "waits": rf"(?:它|.+?)要等 .+? \(([^()]+)\) 完成（({DATE})）",
         "lag": "之后还要再隔",
+        "then": rf"，最早可在 ({DATE}) 开始，但(.*)$",
         "could": rf"(?:它|.+ \(([^()]+)\) )最早可在 ({DATE}) 开始，但(.*)$",
         "blamed": r"\(([a-z][a-z0-9_]*)\) (?:休假|正忙于)",
     },
@@ -158,7 +160,14 @@ def _check_claims(plan: Path, schedule: dict) -> int:
                 first_allowed = rules.as_date(pred["end"]) + timedelta(days=1)
                 while not calendar.is_working(first_allowed):
                     first_allowed += timedelta(days=1)
-                if words["lag"] not in part:
+                then = re.search(words["then"], part)
+                if then:
+                    # the predecessor made it late, and then its people held it longer
+                    assert rules.as_date(then.group(1)) == first_allowed, (term, part)
+                    assert _late_if_started(current, first_allowed, calendar), (term, part)
+                    checked += _check_blamed(current, first_allowed, then.group(2), words,
+                                             leave, schedule, text)  # fmt: skip
+                elif words["lag"] not in part:
                     assert rules.as_date(current["start"]) == first_allowed, (term, part)
                 current = pred
                 checked += 1
@@ -167,23 +176,39 @@ def _check_claims(plan: Path, schedule: dict) -> int:
             if could:
                 root = tasks[could.group(1)] if could.group(1) else task
                 assert root["id"] == current["id"], (term, part)
-                first, last = rules.as_date(could.group(2)), rules.as_date(root["end"])
-                assert first < rules.as_date(root["start"]), (term, part)
-                blamed = re.findall(words["blamed"], could.group(3))
-                assert blamed, (term, part)
-                for person in blamed:
-                    away = any(a <= last and b >= first for a, b in leave.get(person, []))
-                    busy = any(
-                        t["assignee"] == person
-                        and t["id"] != root["id"]
-                        and rules.as_date(t["start"]) <= last
-                        and rules.as_date(t["end"]) >= first
-                        for t in schedule["tasks"]
-                    )
-                    assert away or busy, (
-                        f"{person} is blamed with nothing in {first}..{last}: {text}"
-                    )
-                    checked += 1
+                first = rules.as_date(could.group(2))
+                checked += _check_blamed(root, first, could.group(3), words, leave, schedule, text)
+    return checked
+
+
+def _late_if_started(task: dict, first: date, calendar) -> bool:
+    """Whether `task`, started on `first`, would end after its due (its working days on)."""
+    day, left = first, task["working_days"] - 1
+    while left > 0:
+        day += timedelta(days=1)
+        left -= calendar.is_working(day)
+    return rules.as_date(task["due"]) < day
+
+
+def _check_blamed(root: dict, first: date, reason: str, words, leave, schedule, text) -> int:
+    """Each person `reason` blames had leave or another task between `first` (the day `root`
+    could have started, before it did) and `root`'s end. Returns how many were checked."""
+    last = rules.as_date(root["end"])
+    assert first < rules.as_date(root["start"]), (root["id"], reason)
+    blamed = re.findall(words["blamed"], reason)
+    assert blamed, (root["id"], reason)
+    checked = 0
+    for person in blamed:
+        away = any(a <= last and b >= first for a, b in leave.get(person, []))
+        busy = any(
+            t["assignee"] == person
+            and t["id"] != root["id"]
+            and rules.as_date(t["start"]) <= last
+            and rules.as_date(t["end"]) >= first
+            for t in schedule["tasks"]
+        )
+        assert away or busy, f"{person} is blamed with nothing in {first}..{last}: {text}"
+        checked += 1
     return checked
 
 
@@ -197,6 +222,30 @@ def test_a_late_task_waits_for_its_chain_not_for_an_idle_person(designer_away):
     assert "chen_jing" not in cs_ready  # she had nothing to do that week
     assert _check_claims(plan, schedule) >= 4
     assert cs_ready in output
+
+
+def test_a_step_late_after_its_chain_and_then_its_person_names_both(tmp_path):
+    # the designer's leave makes the 03-06 briefing a week late before 陈静 is even needed;
+    # her day off on 03-12, the first day it could start, costs it one day more
+    text = DESIGNER_AWAY.replace(
+        "capacity: 50}", "capacity: 50, leave: [{from: 2026-03-12, to: 2026-03-12}]}"
+    )
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text, encoding="utf-8")
+    result = invoke_cli(["plan", plan, "--out", tmp_path / "out", "--no-suggest"])
+    assert result.exit_code == 4, result.output
+    schedule = json.loads((tmp_path / "out" / "schedule.json").read_text(encoding="utf-8"))
+    assert rules.check_schedule(plan, schedule) == []
+    reasons = _reasons(schedule)
+    late = reasons["late[weekly_promo@2026-03-06/cs_ready]"]
+    # the chain goes on past her: the listing, the design and 李娜's leave, which cost most
+    assert "最早可在 2026-03-12 开始，但陈静 (chen_jing) 休假 2026-03-12" in late
+    assert late.index("chen_jing") < late.index("weekly_promo@2026-03-06/design")
+    assert "李娜 (li_na) 休假 2026-03-02..2026-03-09" in late
+    # the next week's briefing is late by her day off alone: she is its whole reason
+    alone = reasons["late[weekly_promo@2026-03-13/cs_ready]"]
+    assert "陈静 (chen_jing) 休假 2026-03-12" in alone and "li_na" not in alone
+    assert _check_claims(plan, schedule) >= 6
 
 
 def test_a_promotion_that_cannot_be_prepared_before_it_ends_is_its_own_finding(designer_away):

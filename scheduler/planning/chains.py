@@ -3,7 +3,9 @@
 Walking back from a task, each link says what held its start: the end of one of its
 predecessors (then the chain goes on with that predecessor), the people who could do it
 (it could have started earlier, but they were busy or away), its own earliest date or the
-re-planning day, or that it was already under way or done. It is read from the schedule
+re-planning day, or that it was already under way or done. Where its people held it but
+its predecessor alone already made it late, the chain goes on with that predecessor too:
+the people cost it the last days, the predecessor the most. It is read from the schedule
 as solved, not from a bound, so it names what really happened.
 """
 
@@ -17,6 +19,7 @@ from scheduler.schedule import Schedule, ScheduledTask
 
 AFTER = "after"  # its start is the first day its predecessor (the next link) allows
 PEOPLE = "people"  # it could have started on `could_start`; its people were taken
+AFTER_PEOPLE = "after_people"  # as PEOPLE, but the predecessor (the next link) made it late
 DATE = "date"  # its start is its own earliest date
 TODAY = "today"  # its start is the re-planning day: nothing new starts before it
 FIXED = "fixed"  # done or under way before the re-planning day: its start was kept
@@ -27,9 +30,9 @@ class Link:
     """One task of a critical chain and what held its start."""
 
     task: ScheduledTask
-    held_by: str  # AFTER, PEOPLE, DATE, TODAY or FIXED
+    held_by: str  # AFTER, PEOPLE, AFTER_PEOPLE, DATE, TODAY or FIXED
     could_start: date  # the first day what comes before it allowed
-    lag: str = ""  # the lag after the predecessor, e.g. "2wd" (AFTER only)
+    lag: str = ""  # the lag after the predecessor, e.g. "2wd" (AFTER, AFTER_PEOPLE)
 
 
 def critical_chain(compiled: Compiled, schedule: Schedule, task_id: str) -> list[Link]:
@@ -77,9 +80,19 @@ def _link(
     could = max(release, bound, 0)
     could_start = calendar.day(min(could, len(calendar) - 1))
     if start > could:
+        if binding is not None and bound >= release and _late_from(compiled, task, could):
+            return Link(task, AFTER_PEOPLE, could_start, lag), binding
         return Link(task, PEOPLE, could_start), None
     if binding is None or release > bound:
         earliest = compiled.graph.nodes[task.id]["earliest"]
         own = earliest is not None and calendar.index_on_or_after(earliest) == release
         return Link(task, DATE if own else TODAY, could_start), None
     return Link(task, AFTER, could_start, lag), binding
+
+
+def _late_from(compiled: Compiled, task: ScheduledTask, first: int) -> bool:
+    """Whether `task` started on working day `first` would end after its due."""
+    if task.due is None:
+        return False
+    calendar = compiled.calendar
+    return calendar.day(min(first + task.working_days - 1, len(calendar) - 1)) > task.due

@@ -14,7 +14,16 @@ from itertools import pairwise
 
 from scheduler.phrases import lag_text, phrasebook, subject
 from scheduler.planning.adapter import Compiled
-from scheduler.planning.chains import AFTER, DATE, FIXED, PEOPLE, TODAY, Link, critical_chain
+from scheduler.planning.chains import (
+    AFTER,
+    AFTER_PEOPLE,
+    DATE,
+    FIXED,
+    PEOPLE,
+    TODAY,
+    Link,
+    critical_chain,
+)
 from scheduler.schedule import ActivityWindow, ExplanationItem, Schedule, ScheduledTask
 
 SHOWN_TASKS = 3  # tasks named per busy person; more are counted
@@ -77,9 +86,13 @@ def _chain_text(compiled: Compiled, schedule: Schedule, chain: list[Link]) -> st
         lag = say("waits_lag", lag=lag_text(link.lag, language)) if link.lag else ""
         gap = _holidays(compiled, before.task.end, link.task.start)
         who = say("it") if not parts else subject(_short(link.task), language)
-        parts.append(
-            say("waits", who=who, before=label(before.task), lag=lag, end=before.task.end, gap=gap)
-        )
+        waits = {"who": who, "before": label(before.task), "lag": lag, "end": before.task.end}
+        if link.held_by == AFTER_PEOPLE:
+            taken = _taken(compiled, schedule, link)
+            parts.append(say("waits_then_taken", **waits, gap=gap, date=link.could_start,
+                             taken=taken))  # fmt: skip
+        else:
+            parts.append(say("waits", **waits, gap=gap))
     root = chain[-1]
     who = say("it") if len(chain) == 1 else subject(label(root.task), language)
     if root.held_by == PEOPLE:
