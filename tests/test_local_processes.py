@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import rules
@@ -112,3 +113,18 @@ def test_every_round_at_once_keeps_what_the_rounds_keep(tmp_path):
     assert len(rounds.batches) == 1 and len(ahead.batches) == 1
     assert ahead.batches[0] > rounds.batches[0], "no second try to skip: the test is idle"
     assert at_once == one_by_one
+
+
+def test_with_another_thread_running_the_workers_start_clean():
+    # a progress display runs a thread: a fork would copy the locks it holds, so the
+    # workers come from a server process instead (scheduler/executors.py `_context`)
+    stop = threading.Event()
+    display = threading.Thread(target=stop.wait, daemon=True)
+    display.start()
+    try:
+        with LocalProcesses(2) as executor:
+            found = executor.map(_square_where, [1, 2, 3])
+    finally:
+        stop.set()
+    assert [square for square, _ in found] == [1, 4, 9]
+    assert {pid for _, pid in found} - {os.getpid()}
