@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -30,6 +32,7 @@ from scheduler.errors import BadInput
 
 CLUSTER_OPTION = "--cluster"
 INSTALL = "pip install 'promo-scheduler[cluster]'"
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 CONNECT_TIMEOUT = 10.0  # seconds to reach the scheduler before giving up
 ADDRESS = "an address such as tcp://HOST:8786"
 
@@ -79,7 +82,7 @@ class LocalProcesses:
         if len(items) < 2 or self.width < 2:
             return [fn(item) for item in items]
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.width, mp_context=_context())
+            self._pool = _pool(self.width)
         return list(self._pool.map(fn, items))
 
     def close(self) -> None:
@@ -143,12 +146,53 @@ def beside(fn: Callable[..., Any], *args: Any, here: bool = False) -> Iterator[C
     if here:
         yield lambda: fn(*args)
         return
-    pool = ProcessPoolExecutor(1, mp_context=_context())
+    pool = _pool(1)
     try:
         future = pool.submit(fn, *args)
         yield future.result
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _pool(width: int) -> ProcessPoolExecutor:
+    """A pool of `width` worker processes that end when this process ends, however it ends."""
+    return ProcessPoolExecutor(
+        width, mp_context=_context(), initializer=_end_with_parent, initargs=(os.getpid(),)
+    )
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a worker: be killed when the process that started the pool dies (even by
+    SIGKILL, which leaves it no time to stop its workers). Linux only, elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        # a worker of a fork server: the server ends once nobody holds its "alive" pipe,
+        # which each worker inherits; let it go, so the server ends with that process
+        # and takes its workers with it
+        server = getattr(multiprocessing.forkserver, "_forkserver", None)
+        alive = getattr(server, "_forkserver_alive_fd", None)
+        if alive is not None:
+            os.close(alive)
+            server._forkserver_alive_fd = None
+    if not _alive(parent):
+        os._exit(1)  # it died before the prctl took hold
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _context() -> multiprocessing.context.BaseContext:

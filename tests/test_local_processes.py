@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
+import pytest
 import rules
 import yaml
 from test_cluster import LATE_PLAN, STAFFING_PLAN
@@ -128,3 +132,53 @@ def test_with_another_thread_running_the_workers_start_clean():
         stop.set()
     assert [square for square, _ in found] == [1, 4, 9]
     assert {pid for _, pid in found} - {os.getpid()}
+
+
+PARENT = """
+import os, sys, threading, time
+from scheduler.executors import LocalProcesses
+
+def where(_):
+    time.sleep(0.2)
+    return os.getpid()
+
+if __name__ == "__main__":
+    if sys.argv[1] == "forkserver":  # another thread running: workers come from a server
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    with LocalProcesses(2) as executor:
+        print(*sorted(set(executor.map(where, range(4)))), flush=True)
+        time.sleep(60)  # killed here, its workers still idle in the pool
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended, waiting for its parent to read it
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_workers_end_when_the_command_is_killed(tmp_path, start):
+    # kill -9 of a running command leaves it no time to stop its pool: the workers must not
+    # live on (orphaned, each holding a CP-SAT search) after it
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT, encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    parent = subprocess.Popen(
+        [sys.executable, str(script), start], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers and parent.pid not in workers
+        assert all(_running(pid) for pid in workers)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers), workers
