@@ -14,39 +14,47 @@ the first period at or after time(L) + delay, less L), less one, since that dela
 the predecessor's last period (with a delay of 0 the successor may start in that very
 period). Every path gives a lower bound; the longest is kept. With D(w) the due period of w
 (the last period on or before its due date), q = D(w) - dist(i, w) is an effective due of i
-standing for w: when i's last period is k periods past q, w's is at least k past D(w), and
-w is at least k time units late (each period past D(w) is worth at least one). In calendar
-days more: i's periods t from q + 2 to its last one are w's periods t + dist from D(w) + 2
-on, and w is late by more than the sum of their time steps, time(t + dist) - time(t + dist - 1).
-A task's own due date is the pair (D(i), 0), w = i.
+standing for w: when i's last period l is past q, w's is at least l + dist, past D(w), and
+w is late by time(l + dist) - due(w) > time(l + dist) - time(D(w) + 1), that is by at least
+1 + the sum over the periods t = q + 2 .. l of step(t + dist), step(u) = time(u) - time(u-1):
+the pair is worth 1 in the period t = q + 1 and step(t + dist) >= 1 in each later period t
+that i is unfinished at. A task's own due date is the pair (D(i), 0), w = i. A witness w
+whose earliest end alone makes it own(w) late (its date bound) is late by max(own(w), y)
+= own(w) + (y - own(w))+, y as above: its pair's q is put off by own(w), which drops the
+first own(w) periods (each worth at least 1), and own(w) is counted with `rest`.
 
 *The sweep.* Give each task i of a set S (tasks that only the resources R can do) a few
-such pairs, every w standing for one pair of one task only. At the start of a period t,
-let c(i, t) be the number of i's pairs with q < t: if i is unfinished then, each of them
-has one more late period (or in days, the sum of the steps at t + dist over i's pairs with
-q + 1 < t). Summed over t, that is at most the lateness of the tasks w. The load bound's
-argument holds with Q the tasks of S started no earlier than a with c(i, t) > 0: at least
-X = work(Q) - capacity(a, t) units of Q are still to do at t, held by unfinished tasks, each
-holding at most its work; the least total c of such tasks is at least that of the
-fractional cover (the cheapest c per unit of work first, the last one in part), rounded up,
-and at least the fewest tasks that can hold X times the least c in Q. Tasks whose earliest
-end alone is after t count their c(i, t) too; the larger is kept for each t.
+such pairs, every w standing for one pair of one task only, and let c(i, t) be the worth at
+t of i's pairs with q < t: what i being unfinished at the start of t adds to their
+lateness. Summed over t and the unfinished tasks, it is at most the lateness of the tasks
+w. The load bound's argument holds with Q the tasks of S started no earlier than a with
+c(i, t) > 0: at least X = work(Q) - capacity(a, t) units of Q are still to do at t, held by
+unfinished tasks, each holding at most its work, so their total c is at least the
+fractional cover's (the cheapest c per unit of work first, the last one in part), rounded
+up, and at least the fewest tasks that can hold X times the least c in Q. Tasks whose
+earliest end alone is after t are unfinished: the sum of their c(i, t) bounds it too, and
+the larger is kept for each t. With only their own pairs, the tasks cost at least one and
+their step each: the sweep gives at least the load bound's (which counts each period once,
+or weighs it by its step from D + 2 on).
 
 *Adding up.* The tasks w of all pairs are pairwise distinct, and every task that stands for
-a pair of some set is left out of `rest` (the own date bounds of the tasks in no set): the
-sets' sums and `rest` bound the lateness of disjoint sets of tasks. A set whose tasks all
-have only their own pair is the load bound's set, and the sweep gives as much as its.
+a pair of some set is left out of `rest` (the own date bounds of the tasks in no set, and
+now the own(w) of the witnesses): the sets' sums and `rest` bound the lateness of disjoint
+sets of tasks, and add up.
 
-*Choosing pairs.* Witnesses w (tasks other than i) are given only to the tasks of the exact
-sets whose backlog bound is above their own date bounds (elsewhere the backlog does not
-reach past the earliest ends, which already bound w), and taken among the tasks with a due
-date outside those sets: such a task then stands for its pair and no longer for its own
-due date. Greedily, the pairs with the least slack (q less the task's earliest last period)
-first, at most MAX_WITNESSES a task, among its MAX_REACH nearest successors. The result is
-never below the load bound: the sets are split as that bound splits them (by exact
-alternatives, or by linked groups of resources), the better split kept, and the load bound
-itself too. Work: a walk of at most MAX_REACH tasks per task of a busy set, and a sweep per
-set as the load bound's, its few distinct (work, pairs) kinds sorted per backlogged period.
+*Choosing pairs.* Each exact set of the load bound gets a rank, how far its backlog bound
+is above its own tasks' date bounds, per task (tasks in no set rank below every set).
+Witnesses w go only to the tasks of sets whose rank is above 0 (elsewhere the backlog does
+not reach past the earliest ends, which already bound w), and only from tasks with a due
+date of a lower rank: such a task then stands for its pair instead of its own due date
+(within one set, a task that comes later in a chain is more often the one left unfinished,
+and so better counted by its own due). Greedily, the sources of the highest rank first,
+then the pairs with the least slack (q less the task's earliest last period), at most
+MAX_WITNESSES a task, among its MAX_REACH nearest successors. The result is never below
+the load bound: the sets are split as that bound splits them (by exact alternatives, or by
+linked groups of resources), the better split kept, and the load bound itself too. Work:
+a walk of at most MAX_REACH tasks per task of a busy set, and a sweep per set like the
+load bound's, its few kinds of task (work, pairs past due) sorted per backlogged period.
 """
 
 from __future__ import annotations
@@ -102,17 +110,20 @@ def backlog_bounds(problem: Problem) -> tuple[int, int]:
     rest = sum(late for i, late in enumerate(own) if i not in in_sets)
     load = max(dates, rest + max(sum(each.values()), by_group))
 
-    busy = {r for r, value in each.items() if value > sum(own[i] for i in exact[r])}
-    sources = [
-        i
-        for i, task in enumerate(tasks)
-        if task.resources and not task.uses and _alternatives(task) in busy
-    ]
-    free = [
-        task.due is not None and not (task.resources and _alternatives(task) in busy)
+    # how far each exact set's backlog is above its own date bounds, per task: a task may
+    # stand for a task of a set below its own (or of none), which then loses its own due
+    level = {
+        r: Fraction(value - sum(own[i] for i in exact[r]), len(exact[r]))
+        for r, value in each.items()
+    }
+    rank = [
+        level.get(_alternatives(task), Fraction(-1)) if task.resources else Fraction(-1)
         for task in tasks
     ]
-    witnesses = _witnesses(problem, ends, sources, free, own)
+    sources = [
+        i for i, task in enumerate(tasks) if task.resources and not task.uses and rank[i] > 0
+    ]
+    witnesses = _witnesses(problem, ends, sources, rank, own)
     if not witnesses:
         return load, load
     taken = {w for picks in witnesses.values() for _, _, w in picks}
@@ -271,11 +282,12 @@ def _cheapest(left: int, kinds: Counter, cost) -> int:
 
 
 def _witnesses(
-    problem: Problem, ends: list[int], sources: list[int], free: list[bool], own: list[int]
+    problem: Problem, ends: list[int], sources: list[int], rank: list[Fraction], own: list[int]
 ) -> dict[int, list[Pair]]:
     """For each task of `sources`, its pairs (effective due, dist, w) with tasks w it
-    reaches that `free` allows, every w in one pair only, each effective due put off by
-    w's own date bound `own[w]` (see the module docstring)."""
+    reaches that have a due date and a lower `rank`, every w in one pair only, the sources
+    of highest rank first; each effective due put off by w's own date bound `own[w]` (see
+    the module docstring)."""
     tasks = problem.tasks
     position = {i: k for k, i in enumerate(topological_order(problem))}
     spans: dict[int, int] = {}
@@ -291,13 +303,13 @@ def _witnesses(
     candidates = []
     for i in sources:
         for w, dist in _reach(i, after, position).items():
-            if w != i and free[w]:
+            if w != i and tasks[w].due is not None and rank[w] < rank[i]:
                 q = max(-1, problem.last_period_at(tasks[w].due)) - dist + own[w]
-                candidates.append((q - (ends[i] - 1), q, i, w, dist))
+                candidates.append((-rank[i], q - (ends[i] - 1), q, i, w, dist))
     candidates.sort()
     taken: set[int] = set()
     chosen: dict[int, list[Pair]] = defaultdict(list)
-    for _, q, i, w, dist in candidates:
+    for _, _, q, i, w, dist in candidates:
         if w not in taken and len(chosen[i]) < MAX_WITNESSES:
             taken.add(w)
             chosen[i].append((q, dist, w))
