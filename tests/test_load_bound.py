@@ -141,16 +141,18 @@ def test_the_parts_bound_never_exceeds_the_least_lateness(problem):
 
 def test_crowded_teams_get_bounds_above_the_date_bound_and_below_what_is_found():
     """Four teams sharing two specialists (tests/test_lns.py's crowded problems): the
-    backlog bound sees the specialists' overload, the parts of chains due in the same weeks
-    solved alone see more than each task alone, and no schedule found is below either."""
+    backlog bound sees the specialists' overload, the chain bound that overload again in
+    the team tasks after them, the parts of chains due in the same weeks solved alone see
+    more than each task alone, and no schedule found is below any of them."""
     for seed in (1, 3):
         problem = crowded(seed, teams=4, chains=20)
         dates = date_bound(problem)[0]
         result = solve(problem, effort=1, time_limit=60)
         assert result.late_bounds["load"] == load_bound(problem)
+        assert result.late_bounds["chains"] == chain_bound(problem) > load_bound(problem)
         parts = _window_bound(problem)
         assert parts is not None
-        for bound in (load_bound(problem), parts):
+        for bound in (load_bound(problem), chain_bound(problem), parts):
             assert dates < bound <= result.objectives["late"], (seed, dates, bound)
 
 

@@ -68,7 +68,6 @@ from scheduler.core.bounds import date_bound, earliest_ends
 from scheduler.core.load_bound import (
     _alternatives,
     _cumulative_capacity,
-    _origins,
     _set_bound,
     _unfinished,
     capacity_between,
@@ -79,6 +78,10 @@ from scheduler.core.windows import topological_order
 
 MAX_REACH = 64  # successors walked per task (the nearest first)
 MAX_WITNESSES = 8  # pairs per task besides its own due date
+CHAIN_ORIGINS = 96  # periods a tried by a set with witnesses (the others: the load bound's)
+# costs c and works w below it: c / w in floating point orders their ratios exactly (two
+# distinct ones differ by at least 1 / w w' > 2^-34; each c / w < 2^17 is off by < 2^-36)
+EXACT = 2**17
 
 Pair = tuple[int, int, int]  # (effective due period, dist, the task w it stands for)
 
@@ -167,7 +170,8 @@ def _sweep(
     capacity = _cumulative_capacity(problem, resources)
     start = {i: ends[i] - tasks[i].duration for i in members}
     work = {i: tasks[i].duration * tasks[i].demand for i in members}
-    origins = _origins(sorted({start[i] for i in members}))
+    chained = any(w != i for i in members for _, _, w in pairs[i])
+    origins = _spread(sorted({start[i] for i in members}), CHAIN_ORIGINS if chained else 24)
     dists = sorted({d for i in members for _, d, _ in pairs[i]})
     step = {
         d: [problem.time(t + d) - problem.time(t + d - 1) for t in range(horizon)] for d in dists
@@ -261,12 +265,15 @@ def _cheapest(left: int, kinds: Counter, cost) -> int:
     """A lower bound of the least total cost of tasks holding `left` units of work, with
     `kinds` counting the tasks by (work, key): the fractional cover (cheapest per unit of
     work first) rounded up, or the fewest tasks times the least cost, the larger."""
-    items = [(Fraction(cost(key), w), w, cost(key), n) for (w, key), n in kinds.items() if n]
-    items.sort()
+    items = [(cost(key), w, n) for (w, key), n in kinds.items() if n]
+    if all(c < EXACT and w < EXACT for c, w, _ in items):
+        items.sort(key=lambda item: item[0] / item[1])  # exact: see EXACT
+    else:
+        items.sort(key=lambda item: Fraction(item[0], item[1]))
     total = 0
     fractional = None
     remaining = left
-    for _, w, c, n in items:
+    for c, w, n in items:
         if w * n >= remaining:
             fractional = total - (-c * remaining // w)
             break
@@ -274,11 +281,11 @@ def _cheapest(left: int, kinds: Counter, cost) -> int:
         total += c * n
     if fractional is None:  # cannot happen: Q holds at least `left` units
         fractional = total
-    sizes = Counter()
+    sizes: Counter[int] = Counter()
     for (w, _), n in kinds.items():
         sizes[w] += n
     fewest = _unfinished(left, 0, sizes)
-    return max(fractional, fewest * min(c for _, _, c, _ in items))
+    return max(fractional, fewest * min(c for c, _, _ in items))
 
 
 def _witnesses(
@@ -347,3 +354,11 @@ def _fewest_periods(problem: Problem, delay: int) -> int:
         return min(max(L + delay, 0) - L for L in range(max(problem.horizon, 1)))
     times = problem.times
     return min(bisect.bisect_left(times, label + delay) - L for L, label in enumerate(times))
+
+
+def _spread(starts: list[int], limit: int) -> list[int]:
+    """At most `limit` of the earliest starts, spread evenly, the least one first."""
+    if len(starts) <= limit:
+        return starts
+    step = len(starts) / limit
+    return sorted({starts[int(k * step)] for k in range(limit)})
