@@ -146,7 +146,8 @@ def backlog_bounds(problem: Problem) -> tuple[int, int]:
 
     def bound(resources: list[int], members: list[int]) -> int:
         days = _sweep(problem, resources, members, ends, pairs)
-        return max(days, sum(own[i] for i in members))
+        # (the date bounds of the tasks with their own pair; a witness's is in `rest`)
+        return max(days, sum(own[i] for i in members if i not in taken))
 
     split = sum(bound(list(r), m) for r, m in by_exact.items())
     grouped = sum(bound(groups[k], m) for k, m in by_linked.items())
@@ -353,7 +354,9 @@ def _fewest_periods(problem: Problem, delay: int) -> int:
     if problem.times is None:
         return min(max(L + delay, 0) - L for L in range(max(problem.horizon, 1)))
     times = problem.times
-    return min(bisect.bisect_left(times, label + delay) - L for L, label in enumerate(times))
+    return min(
+        (bisect.bisect_left(times, label + delay) - L for L, label in enumerate(times)), default=0
+    )
 
 
 def _spread(starts: list[int], limit: int) -> list[int]:
