@@ -21,11 +21,12 @@ lateness at all, that is already the optimum of the first objective. When it is 
 misses a deadline, CP-SAT first searches the *near part* (`windows.near_part`: every task
 within a margin of its due dates), small and quick, whose schedules are schedules of the
 whole; the whole problem is then solved from the best of them, which proves or improves it.
-The result is never worse than that first schedule. Before any search, two cheap bounds
-prove how little lateness is possible: every task's earliest end (`bounds.py`) and the
-backlog of work that each group of resources cannot clear in time (`load_bound.py`); a
-first schedule that reaches them is optimal. A large problem's first schedule that is
-later than both is then bounded by its parts solved alone (`window_bound.py`). When a
+The result is never worse than that first schedule. Before any search, cheap bounds
+prove how little lateness is possible: every task's earliest end (`bounds.py`), the
+backlog of work that each group of resources cannot clear in time (`load_bound.py`) and
+that backlog carried to the tasks after it (`chain_bound.py`); a first schedule that
+reaches them is optimal. A large problem's first schedule that is later than all of them
+is then bounded by its parts solved alone (`window_bound.py`). When a
 smaller one is late, relaxations that
 limit one resource group only (`relaxation.py`) give a proven lower bound, small models
 solved first: a schedule that reaches it is optimal, and the search stops there.
@@ -61,10 +62,10 @@ from ortools.sat.python import cp_model
 
 from scheduler.core import lns
 from scheduler.core.bounds import date_bound
+from scheduler.core.chain_bound import backlog_bounds
 from scheduler.core.check import violations
 from scheduler.core.greedy import serial_schedule
 from scheduler.core.lns import SUB_EFFORT
-from scheduler.core.load_bound import load_bound
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
@@ -129,8 +130,9 @@ def solve(
     report = progress or (lambda _phase, _late, _bound: None)
     report("first schedule", None, None)
     dates, _ = date_bound(problem)  # no schedule is less late than its earliest ends
-    load = load_bound(problem)  # nor than its groups' backlog of work allows
-    known = max(dates, load)
+    # nor than its groups' backlog of work allows, nor that backlog carried down its chains
+    load, chains = backlog_bounds(problem)
+    known = max(dates, load, chains)
     large = len(problem.tasks) >= LNS_MIN_TASKS
     start = _greedy_start(problem)
     if start is None or (start.objectives[LATE] > known and not large):
@@ -144,8 +146,8 @@ def solve(
     # CP-SAT's models get the bounds they always had: a redundant floor on the lateness
     # changes their search, and a small one proves sooner without the load bound in it
     search_floor = max(dates, relaxed)
-    floor = max(search_floor, load)
-    parts = {"dates": dates, "load": load, "relaxation": relaxed}
+    floor = max(search_floor, load, chains)
+    parts = {"dates": dates, "load": load, "chains": chains, "relaxation": relaxed}
     if large and start is not None and start.objectives[LATE] > floor:
         # parts of the problem solved alone: small models, a bound the whole one cannot give
         report("bound", _late_of(start), floor)
