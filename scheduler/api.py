@@ -154,6 +154,7 @@ def make_schedule(
                 "raise --time-limit (or use --no-suggest)"
             )
         schedule.suggestions = [fix.to_json() for fix in fixes]
+        schedule.fix_words = [fix.words.get(plan.language) for fix in fixes]
     schedule.working_days = _working_days_around(compiled, schedule)
     schedule.generated = _now()
     return schedule

@@ -114,6 +114,8 @@ class Schedule:
     solver: dict[str, Any] = field(default_factory=dict)  # objective values, bounds, time
     working_days: list[date] = field(default_factory=list)  # the plan calendar over the span
     suggestions: list[dict[str, Any]] | None = None  # checked fixes, when they were looked for
+    # each fix's words in `language` alone, when made here (schedule.json's text has both)
+    fix_words: list[str] | None = None
     generated: datetime | None = None  # when the schedule was made (UTC): the exports' DTSTAMP
 
     def __post_init__(self) -> None:

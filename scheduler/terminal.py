@@ -177,18 +177,20 @@ def diagnosis(schedule: Schedule) -> str:
 
 
 def suggestion_lines(schedule: Schedule) -> list[str]:
-    """The checked fixes, each with the late days the changed plan gets."""
+    """The checked fixes, each with the late days the changed plan gets, in the plan's
+    language (both, for a schedule read back from schedule.json)."""
     if schedule.suggestions is None:
         return []
     say = phrasebook(schedule.language)
     if not schedule.suggestions:
         return ["", say("no_fix")]
     lines = ["", say("fixes_header")]
-    for fix in schedule.suggestions:
+    words = schedule.fix_words or [fix["text"] for fix in schedule.suggestions]
+    for fix, text in zip(schedule.suggestions, words, strict=True):
         late = fix["late_days"]
         result = say("fix_on_time") if late == 0 else say("fix_late", days=late)
         proven = "" if fix["status"] == "optimal" else say("fix_not_proven")
-        lines.append(say("fix", text=fix["text"], result=result, proven=proven))
+        lines.append(say("fix", text=text, result=result, proven=proven))
     return lines
 
 

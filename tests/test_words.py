@@ -292,8 +292,10 @@ def test_messages_name_tasks_beside_their_ids_and_roles_in_the_plan_language(pla
         assert not shown, (command, shown, fixes)
     changes = planned["replan"].partition("Changed against the previous version")[2]
     assert "reassigned" in changes or "moved" in changes
-    assert "one more" in planned["explain"]  # the fix that adds a designer names the role
-    assert f"one more {words.roles['design']} person" in planned["explain"]
+    # the fix that adds a designer names the role, in the plan's language only
+    design = words.roles["design"]
+    more = f"增加一名{design}" if words.language == "zh" else f"one more person for {design}"
+    assert more in planned["explain"] and " / " not in planned["explain"].partition(header)[2]
 
 
 def test_schedule_json_keeps_keys_and_adds_role_names(planned):

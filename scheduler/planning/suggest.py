@@ -31,7 +31,7 @@ import jsonpatch
 from scheduler.errors import BadInput
 from scheduler.executors import IN_PROCESS, Executor, width_of
 from scheduler.plan.loading import load_plan_data, read_plan_file
-from scheduler.plan.model import Plan
+from scheduler.plan.model import LocalText, Plan
 from scheduler.planning.adapter import Compiled
 from scheduler.planning.chains import PEOPLE, critical_chain
 from scheduler.planning.explain import unprepared_activities
@@ -48,20 +48,35 @@ class Candidate:
     """A change to try: its kind, words and patch."""
 
     kind: str  # leave, staff, move, except, drop
-    text: str
+    words: LocalText  # what it changes, in each language
     patch: list[dict[str, Any]]
     size: int  # how big a change it is (days moved, people added), for ranking
     weight: int = 0  # the late days it addresses: the most promising are tried first
+
+    @property
+    def text(self) -> str:
+        """Its words in both languages, as schedule.json's `text` holds them."""
+        return both(self.words)
+
+
+def both(words: LocalText) -> str:
+    """A fix's words as schedule.json's `text` (FORMAT.md section 6): Chinese / English."""
+    return f"{words.zh} / {words.en}"
 
 
 @dataclass(frozen=True)
 class Suggestion:
     """A checked fix: the patch, and the late days the patched plan really gets."""
 
-    text: str
+    words: LocalText
     patch: list[dict[str, Any]]
     late_days: int
     status: str
+
+    @property
+    def text(self) -> str:
+        """Its words in both languages (schedule.json's `text`)."""
+        return both(self.words)
 
     def to_json(self) -> dict[str, Any]:
         """The object stored under `suggestions` in schedule.json."""
@@ -153,7 +168,7 @@ def _checked(candidate: Candidate, outcome: Outcome) -> Suggestion | None:
     schedule either)."""
     if not outcome.scheduled:
         return None
-    return Suggestion(candidate.text, candidate.patch, outcome.late_days, outcome.status)
+    return Suggestion(candidate.words, candidate.patch, outcome.late_days, outcome.status)
 
 
 def _candidates(plan: Plan, compiled: Compiled, schedule: Schedule, data: dict) -> list[Candidate]:
@@ -211,8 +226,11 @@ def _leave_moves(plan: Plan, data: dict, waits: list) -> list[Candidate]:
             moves.append(
                 Candidate(
                     "leave",
-                    f"{who} 的休假 {first}..{last} {zh} {new_first}..{new_last} / {en} "
-                    f"{person.id}'s leave {first}..{last} to {new_first}..{new_last}",
+                    LocalText(
+                        f"{en} the leave of {who} {span(first, last)} to "
+                        f"{span(new_first, new_last)}",
+                        f"{who} 的休假 {span(first, last)} {zh} {span(new_first, new_last)}",
+                    ),
                     [
                         {
                             "op": "replace",
@@ -258,12 +276,16 @@ def _extra_people_for(plan: Plan, role: str, first: date, last: date) -> list[Ca
             {"from": str(last + timedelta(days=1)), "to": str(plan.end + timedelta(days=FAR))},
         ],
     }
-    zh = role_name if plan.language == "zh" and role_name != role else f" {role_name} 人员"
+    zh = plan.role_name(role, "zh")
+    zh = zh if zh != role else f" {role} 人员"
     return [
         Candidate(
             "staff",
-            f"{first}..{last} 增加一名{zh} ({person_id}) / one more {role_name} person "
-            f"({person_id}) from {first} to {last}",
+            LocalText(
+                f"one more person for {plan.role_name(role, 'en')} ({person_id}) "
+                f"from {first} to {last}",
+                f"{first}..{last} 增加一名{zh} ({person_id})",
+            ),
             [{"op": "add", "path": "/staff/-", "value": person}],
             (last - first).days + 1,
         )
@@ -292,8 +314,11 @@ def _occurrence_changes(
         changes.append(
             Candidate(
                 "move",
-                f"{activity.name} ({activity.id}) 上线改到 {new_start} / move {activity.id}'s "
-                f"go-live from {activity.start} to {new_start}",
+                LocalText(
+                    f"move the go-live of {activity.name} ({activity.id}) from "
+                    f"{activity.start} to {new_start}",
+                    f"{activity.name} ({activity.id}) 上线改到 {new_start}",
+                ),
                 [{"op": "replace", "path": f"/activities/{index}/start", "value": str(new_start)}],
                 shift,
                 late,
@@ -316,8 +341,11 @@ def _leave_out(
         return [
             Candidate(
                 "except",
-                f"不做 {occurrence.title} {occurrence.start} 这一期 / leave out "
-                f"{occurrence.id} (except: {occurrence.start})",
+                LocalText(
+                    f"leave out {occurrence.title} of {occurrence.start} ({occurrence.id}, "
+                    f"except: {occurrence.start})",
+                    f"不做 {occurrence.title} {occurrence.start} 这一期 ({occurrence.id})",
+                ),
                 [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
                 1,
                 late,
@@ -326,7 +354,10 @@ def _leave_out(
     return [
         Candidate(
             "drop",
-            f"不做 {occurrence.title} ({occurrence.id}) / leave out {occurrence.id}",
+            LocalText(
+                f"leave out {occurrence.title} ({occurrence.id})",
+                f"不做 {occurrence.title} ({occurrence.id})",
+            ),
             [{"op": "remove", "path": f"/activities/{index}"}],
             len(compiled.occurrences),
             late,
@@ -356,13 +387,15 @@ def _conflict_fixes(
             ]
             if not indices:
                 continue
-            spans = ", ".join(f"{b.start}..{b.end}" for b in block)
+            spans = ", ".join(span(b.start, b.end) for b in block)
             person = plan.staff[r]
             fixes.append(
                 Candidate(
                     "leave",
-                    f"{person.name} ({person.id}) 取消休假 {spans} / cancel {person.id}'s leave "
-                    f"{spans}",
+                    LocalText(
+                        f"cancel the leave of {person.name} ({person.id}) {spans}",
+                        f"{person.name} ({person.id}) 取消休假 {spans}",
+                    ),
                     [
                         {"op": "remove", "path": f"/staff/{r}/leave/{j}"}
                         for j in sorted(indices, reverse=True)
@@ -378,6 +411,11 @@ def _conflict_fixes(
             if isinstance(data.get("activities"), list):
                 fixes += _leave_out(compiled, data, occurrence.id, occurrence.spec.index)
     return fixes
+
+
+def span(first: date, last: date) -> str:
+    """Days from `first` to `last` as the fixes write them: `first..last`, or one date."""
+    return str(first) if first == last else f"{first}..{last}"
 
 
 def _raw_leave(data: dict, r: int) -> list[dict]:
