@@ -69,7 +69,7 @@ PHRASES: dict[str, LocalText] = {
     "person_taken": LocalText("{person} is {what}", "{person} {what}"),
     "on_leave": LocalText("on leave {spans}", "休假 {spans}"),
     "busy_with": LocalText("busy with {tasks}{more}", "正忙于 {tasks}{more}"),
-    "busy_task": LocalText("{task} {span}", "{task} {span}"),
+    "busy_task": LocalText("{task} {span}", "{task}（{span}）"),
     "more_tasks": LocalText(" and {count} more", "，还有另外 {count} 项任务"),
     "nobody_taken": LocalText(
         "nobody who can do it was away or busy {span}{days_off}: ",
