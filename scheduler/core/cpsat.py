@@ -130,11 +130,14 @@ def solve(
     report = progress or (lambda _phase, _late, _bound: None)
     report("first schedule", None, None)
     dates, _ = date_bound(problem)  # no schedule is less late than its earliest ends
-    # nor than its groups' backlog of work allows, nor that backlog carried down its chains
-    load, chains = backlog_bounds(problem)
-    known = max(dates, load, chains)
     large = len(problem.tasks) >= LNS_MIN_TASKS
     start = _greedy_start(problem)
+    backlog: dict[str, int] = {}
+    if start is None or start.objectives[LATE] > dates:
+        # nor than its groups' backlog of work allows, nor that backlog carried down its
+        # chains (not needed when the first schedule meets the date bound: it is optimal)
+        backlog["load"], backlog["chains"] = backlog_bounds(problem)
+    known = max([dates, *backlog.values()])
     if start is None or (start.objectives[LATE] > known and not large):
         report("near part", _late_of(start), known)
         start = _near_start(problem, start, clock, workers, dates)
@@ -146,8 +149,8 @@ def solve(
     # CP-SAT's models get the bounds they always had: a redundant floor on the lateness
     # changes their search, and a small one proves sooner without the load bound in it
     search_floor = max(dates, relaxed)
-    floor = max(search_floor, load, chains)
-    parts = {"dates": dates, "load": load, "chains": chains, "relaxation": relaxed}
+    floor = max([search_floor, *backlog.values()])
+    parts = {"dates": dates, **backlog, "relaxation": relaxed}
     if large and start is not None and start.objectives[LATE] > floor:
         # parts of the problem solved alone: small models, a bound the whole one cannot give
         report("bound", _late_of(start), floor)
