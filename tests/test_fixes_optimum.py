@@ -263,7 +263,9 @@ def _step(step_id: str, role: str, duration: int, **more) -> dict:
     return {"id": step_id, "name": name, "role": role, "duration": duration, **more}
 
 
-def _fixed_case(tmp_path: Path, steps: list[dict], staff: list[dict]) -> Path:
+def _fixed_case(
+    tmp_path: Path, steps: list[dict], staff: list[dict], activities: list[dict] | None = None
+) -> Path:
     plan = {
         "name": "Hand-written plan",
         "timezone": "Asia/Shanghai",
@@ -273,7 +275,8 @@ def _fixed_case(tmp_path: Path, steps: list[dict], staff: list[dict]) -> Path:
         "templates": ["templates"],
         "calendar": {"workdays": ["mon", "tue", "wed", "thu", "fri"], "holidays": "CN"},
         "staff": staff,
-        "activities": [{"id": "spring_sale", "template": "gen_t0", "start": date(2026, 3, 20)}],
+        "activities": activities
+        or [{"id": "spring_sale", "template": "gen_t0", "start": date(2026, 3, 20)}],
     }
     (tmp_path / "templates").mkdir()
     template = dump(template_doc(0, steps, 3))
@@ -327,3 +330,42 @@ def test_a_strict_registration_whose_only_person_is_away_gets_a_fix_that_checks_
     explained = invoke_cli(["explain", plan_path])
     assert explained.exit_code == 3, explained.output
     assert fixes[0]["text"].partition(" / ")[2] in explained.output  # an en plan: English
+
+
+# a strict step of three working days due on the Saturday before a Tuesday go-live, from
+# the Thursday before: two working days, whoever does it
+SHORT_WINDOW = [
+    _step("register", "operations", 3, earliest="start-5d", due="start-3d", strict=True),
+    _step("listing", "operations", 1, after=["register"], due="start-1d"),
+]
+TEAM = [{"id": "wang_fang", "name": "王芳", "roles": ["operations"]}]
+
+
+def test_a_strict_step_short_of_working_days_gets_a_day_off_worked(tmp_path):
+    # no person, leave or occurrence to remove helps: the team works that Saturday
+    activities = [{"id": "launch", "template": "gen_t0", "start": date(2026, 3, 24)}]
+    plan_path = _fixed_case(tmp_path, SHORT_WINDOW, TEAM, activities)
+    assert solved(plan_path) is None
+    fixes = check_fixes(tmp_path, plan_path, None)
+    opened = [f for f in fixes if f["patch"][0]["path"] == "/calendar/open"]
+    assert opened and opened[0]["patch"][0]["value"] == ["2026-03-21"], fixes
+
+
+def test_the_occurrences_of_a_series_that_can_never_be_prepared_get_left_out(tmp_path):
+    # each Tuesday's registration is short of a working day, but for the first: 2026-02-28
+    # is a make-up working day (调休). Leaving out one occurrence is not enough: the three
+    # (or their three Saturdays worked) are
+    activities = [
+        {"template": "gen_t0", "repeat": "FREQ=WEEKLY;BYDAY=TU;COUNT=4"},
+        {"id": "other", "template": "gen_t1", "start": date(2026, 3, 27)},
+    ]
+    plan_path = _fixed_case(tmp_path, SHORT_WINDOW, TEAM, activities)
+    other = [_step("brief", "operations", 1, earliest="start-6d", due="start-2d")]
+    (tmp_path / "templates" / "gen_t1.yaml").write_text(
+        dump(template_doc(1, other, 3)), encoding="utf-8"
+    )
+    assert solved(plan_path) is None
+    fixes = check_fixes(tmp_path, plan_path, None)
+    by_path = {f["patch"][0]["path"]: f["patch"][0]["value"] for f in fixes}
+    assert by_path.get("/activities/0/except") == ["2026-03-10", "2026-03-17", "2026-03-24"]
+    assert by_path.get("/calendar/open") == ["2026-03-07", "2026-03-14", "2026-03-21"]

@@ -3,7 +3,9 @@
 A fix is an RFC 6902 JSON Patch against the plan file's data (FORMAT.md section 6,
 `suggestions`): move a leave out of the way, add one person of a role for the weeks that
 lack one, move a one-off activity's go-live, or leave out an occurrence (`except`) or a
-one-off activity that cannot be prepared. Candidates come from the schedule's own
+one-off activity that cannot be prepared; for an impossible plan also cancel a leave of
+its conflict, leave out every occurrence of a series whose strict step cannot be met, or
+work the days off before a strict due (`calendar.open`). Candidates come from the schedule's own
 findings (who was on leave when a late chain waited for them, which role was taken,
 which activities cannot be prepared); each is applied, loaded and solved exactly as
 `plan` would solve it, so its `late_days` and `status` are what planning the patched plan
@@ -28,6 +30,7 @@ from typing import Any
 
 import jsonpatch
 
+from scheduler.core.bounds import earliest_ends
 from scheduler.errors import BadInput
 from scheduler.executors import IN_PROCESS, Executor, width_of
 from scheduler.plan.loading import load_plan_data, read_plan_file
@@ -40,6 +43,7 @@ from scheduler.schedule import Schedule
 
 MAX_SUGGESTIONS = 5
 TRIES_PER_KIND = 2  # candidates solved per kind: each is one more solve of the plan
+MAX_OPEN_DAYS = 10  # days off a fix asks the team to work, at most
 FAR = 400  # days: a leave this far before or after the plan is irrelevant to it
 
 
@@ -368,7 +372,9 @@ def _leave_out(
 def _conflict_fixes(
     plan: Plan, compiled: Compiled, data: dict, schedule: Schedule
 ) -> list[Candidate]:
-    """For an impossible plan: cancel each leave of the minimal conflict."""
+    """For an impossible plan, from its minimal conflict: cancel each leave of it; for a
+    strict step, one more person, leaving its occurrence (or every impossible one of its
+    series) out, or working on the days off before its due."""
     fixes = []
     for term in (item.term for item in schedule.explanation):
         kind, _, inner = term.partition("[")
@@ -410,7 +416,104 @@ def _conflict_fixes(
             occurrence = next(o for o in compiled.occurrences if o.id == node["occurrence"])
             if isinstance(data.get("activities"), list):
                 fixes += _leave_out(compiled, data, occurrence.id, occurrence.spec.index)
+                fixes += _leave_out_impossible(compiled, data, occurrence.spec.index)
+            spans = [(first, last), *_impossible_spans(compiled)]
+            fixes += _open_days(compiled, data, spans)
     return fixes
+
+
+def _leave_out_impossible(compiled: Compiled, data: dict, index: int) -> list[Candidate]:
+    """For a series (`repeat` or `festival` entry `index`): leave out at once every one of
+    its occurrences with a strict step that no schedule can finish in time, even with
+    everybody free (the whole entry when that is all of them and others remain)."""
+    raw = data["activities"][index]
+    if not (raw.get("repeat") or raw.get("festival")):
+        return []
+    doomed = {compiled.graph.nodes[t]["occurrence"] for t in _impossible(compiled)}
+    mine = [o for o in compiled.occurrences if o.spec.index == index]
+    hit = [o for o in mine if o.id in doomed]
+    if not hit:
+        return []
+    title = hit[0].title
+    if len(hit) == len(mine):
+        if len(data["activities"]) < 2:
+            return []  # a plan needs an activity
+        return [
+            Candidate(
+                "drop",
+                LocalText(f"leave out {title}, every occurrence", f"不做 {title}（所有各期）"),
+                [{"op": "remove", "path": f"/activities/{index}"}],
+                len(mine),
+            )
+        ]
+    if len(hit) < 2:
+        return []  # one occurrence: `_leave_out` offers it
+    dates = [*(raw.get("except") or []), *(str(o.start) for o in hit)]
+    op = "replace" if "except" in raw else "add"
+    days = ", ".join(str(o.start) for o in hit)
+    zh_days = "、".join(str(o.start) for o in hit)
+    return [
+        Candidate(
+            "except",
+            LocalText(
+                f"leave out {title} of {days} (except), which cannot be prepared in time",
+                f"不做 {title} {zh_days} 这几期（无论如何都来不及准备）",
+            ),
+            [{"op": op, "path": f"/activities/{index}/except", "value": dates}],
+            len(hit),
+        )
+    ]
+
+
+def _impossible(compiled: Compiled) -> list[str]:
+    """The strict steps that no schedule can finish by their due, even with everybody free
+    (their earliest end from dates, lags and leave is past it)."""
+    problem = compiled.problem
+    ends = earliest_ends(problem)
+    return [
+        compiled.task_ids[i]
+        for i, task in enumerate(problem.tasks)
+        if task.deadline is not None and ends[i] > task.deadline
+    ]
+
+
+def _impossible_spans(compiled: Compiled) -> list[tuple[date, date]]:
+    """From each impossible strict step's earliest date (else its due) to its due."""
+    nodes = [compiled.graph.nodes[t] for t in _impossible(compiled)]
+    return [(node["earliest"] or node["due"], node["due"]) for node in nodes]
+
+
+def _open_days(compiled: Compiled, data: dict, spans: list[tuple[date, date]]) -> list[Candidate]:
+    """Work on the days off within `spans` (`calendar.open`), when that is at most
+    MAX_OPEN_DAYS days: for strict steps short of working days before their due."""
+    calendar = data.get("calendar")
+    if not isinstance(calendar, dict):
+        return []
+    off = sorted(
+        {
+            first + timedelta(days=k)
+            for first, last in spans
+            for k in range((last - first).days + 1)
+            if not compiled.calendar.is_working(first + timedelta(days=k))
+        }
+    )
+    if not off or len(off) > MAX_OPEN_DAYS:
+        return []
+    listed = ", ".join(str(d) for d in off)
+    zh_listed = "、".join(str(d) for d in off)
+    known = [str(d) for d in calendar.get("open") or []]
+    value = sorted({*known, *(str(d) for d in off)})
+    op = "replace" if "open" in calendar else "add"
+    return [
+        Candidate(
+            "open",
+            LocalText(
+                f"work on {listed} (calendar.open)", f"{zh_listed} 安排上班（calendar.open）"
+            ),
+            [{"op": op, "path": "/calendar/open", "value": value}],
+            len(off),
+        )
+    ]
 
 
 def span(first: date, last: date) -> str:
