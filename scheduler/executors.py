@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import sys
 import threading
@@ -167,6 +166,7 @@ def _end_with_parent(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+    import multiprocessing.forkserver
     import signal
 
     libc = ctypes.CDLL(None, use_errno=True)
