@@ -417,7 +417,7 @@ def _conflict_fixes(
             if isinstance(data.get("activities"), list):
                 fixes += _leave_out(compiled, data, occurrence.id, occurrence.spec.index)
                 fixes += _leave_out_impossible(compiled, data, occurrence.spec.index)
-            spans = [(first, last), *_impossible_spans(compiled)]
+            spans = _impossible_spans(compiled) or [(node["earliest"] or last, last)]
             fixes += _open_days(compiled, data, spans)
     return fixes
 
