@@ -200,7 +200,9 @@ KILLER = textwrap.dedent(
                 if "staging" not in seen:
                     return None
                 solve = (seen["staging"] - seen.get("lock", lock_m)) / (staging_m - lock_m)
-                return seen["staging"] + (at - staging_m) * max(solve, 0.5)
+                # not stretched past the undisturbed run's: a solve slowed down by the load
+                # says little of the export after it, and early in the phase is still in it
+                return seen["staging"] + (at - staging_m) * min(max(solve, 0.5), 1.0)
 
             while child.poll() is None:
                 now, due = time.monotonic() - began, deadline()
