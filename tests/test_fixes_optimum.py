@@ -44,6 +44,7 @@ from conftest import crash_report, invoke_cli
 from hypothesis import assume, currently_in_test_context, event, given, note
 from hypothesis import strategies as st
 from property_settings import SEED_NOTE, property_test
+from test_explain import _yaml_data
 from test_optimum import EFFORT, TIME_LIMIT, exhaustive_optimum, tiny_plans
 from test_properties import (
     after_lag,
@@ -115,20 +116,6 @@ def squeezed_plans(draw) -> dict:
 
 
 # --------------------------------------------------------------------------- the oracle
-
-
-def _yaml_data(plan_path: Path) -> dict:
-    """The plan file's data as a patch applies to it (FORMAT.md section 6): dates as
-    YYYY-MM-DD text."""
-
-    def text_dates(value):
-        if isinstance(value, dict):
-            return {k: text_dates(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [text_dates(v) for v in value]
-        return value.isoformat() if isinstance(value, date) else value
-
-    return text_dates(yaml.safe_load(plan_path.read_text(encoding="utf-8")))
 
 
 def _clipped(plan: rules.Plan, low: date, high: date) -> rules.Plan:

@@ -71,9 +71,9 @@ from scheduler.core.load_bound import (
     _set_bound,
     _unfinished,
     capacity_between,
+    task_sets,
 )
 from scheduler.core.problem import Problem, Scale
-from scheduler.core.relaxation import resource_groups
 from scheduler.core.windows import topological_order
 
 MAX_REACH = 64  # successors walked per task (the nearest first)
@@ -98,15 +98,7 @@ def backlog_bounds(problem: Problem) -> tuple[int, int]:
     tasks = problem.tasks
     ends = earliest_ends(problem)
     dates, own = date_bound(problem, ends)
-    exact: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for i, task in enumerate(tasks):
-        if task.due is not None and task.resources and not task.uses:
-            exact[_alternatives(task)].append(i)
-    groups = resource_groups(problem)
-    group_of = {r: k for k, group in enumerate(groups) for r in group}
-    linked: dict[int, list[int]] = defaultdict(list)
-    for alternatives, members in exact.items():
-        linked[group_of[alternatives[0]]].extend(members)
+    exact, groups, group_of, linked = task_sets(problem)
     each = {r: _set_bound(problem, list(r), m, ends, own) for r, m in exact.items()}
     by_group = sum(_set_bound(problem, groups[k], m, ends, own) for k, m in linked.items())
     in_sets = {i for members in exact.values() for i in members}

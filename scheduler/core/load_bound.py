@@ -46,6 +46,19 @@ def load_bound(problem: Problem) -> int:
     capacity over time (see the module docstring); never below the date bound."""
     ends = earliest_ends(problem)
     dates, own = date_bound(problem, ends)
+    exact, groups, _, linked = task_sets(problem)
+    by_exact = sum(_set_bound(problem, list(r), m, ends, own) for r, m in exact.items())
+    by_group = sum(_set_bound(problem, groups[k], m, ends, own) for k, m in linked.items())
+    in_sets = {i for members in exact.values() for i in members}
+    rest = sum(late for i, late in enumerate(own) if i not in in_sets)
+    return max(dates, rest + max(by_exact, by_group))
+
+
+def task_sets(
+    problem: Problem,
+) -> tuple[dict[tuple[int, ...], list[int]], list, dict[int, int], dict[int, list[int]]]:
+    """The tasks with a due date that only a set of resources can do, by that set; the
+    resource groups, each resource's group, and the tasks of each group."""
     exact: dict[tuple[int, ...], list[int]] = defaultdict(list)
     for i, task in enumerate(problem.tasks):
         if task.due is not None and task.resources and not task.uses:
@@ -55,11 +68,7 @@ def load_bound(problem: Problem) -> int:
     linked: dict[int, list[int]] = defaultdict(list)
     for alternatives, members in exact.items():
         linked[group_of[alternatives[0]]].extend(members)
-    by_exact = sum(_set_bound(problem, list(r), m, ends, own) for r, m in exact.items())
-    by_group = sum(_set_bound(problem, groups[k], m, ends, own) for k, m in linked.items())
-    in_sets = {i for members in exact.values() for i in members}
-    rest = sum(late for i, late in enumerate(own) if i not in in_sets)
-    return max(dates, rest + max(by_exact, by_group))
+    return exact, groups, group_of, linked
 
 
 def _alternatives(task) -> tuple[int, ...]:
