@@ -99,6 +99,21 @@ def _main_name(names: list[str]) -> str:
     return Counter(cleaned).most_common(1)[0][0]
 
 
+def _with_closed(name: str, closed: list[date], language: str) -> str:
+    """A holiday break's name with the plan's closed days inside it (in order)."""
+    runs: list[list[date]] = []
+    for day in closed:
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    spans = [str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs]
+    days = ("、" if language == "zh" else ", ").join(spans)
+    if language == "zh":
+        return f"{name}，{days} 店休 (closed)"
+    return f"{name}, with the plan's closed days {days}"
+
+
 class OutsideCalendar(ValueError):
     """A working-day offset that leads past the first or last working day of the span."""
 
@@ -209,9 +224,15 @@ class WorkCalendar:
             while day <= last and not self.is_working(day):
                 block.append(day)
                 day += timedelta(days=1)
-            names = [n for d in block if (n := self.day_off_name(d, language))]
-            if names:
-                breaks.append((block[0], block[-1], _main_name(names)))
+            closed = [d for d in block if d in self.settings.closed]
+            names = [n for d in block if d not in closed and (n := self.day_off_name(d, language))]
+            if names:  # a holiday, and maybe closed days next to it
+                name = _main_name(names)
+                if closed:
+                    name = _with_closed(name, closed, language)
+                breaks.append((block[0], block[-1], name))
+            elif closed:
+                breaks.append((block[0], block[-1], self.day_off_name(closed[0], language)))
         return breaks
 
     def stretches(self, first_index: int, duration: int) -> list[tuple[date, date]]:
