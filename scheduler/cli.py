@@ -398,7 +398,7 @@ def _schedule_into(
     for line in suggestion_lines(schedule):
         click.echo(line)
     if baseline is not None:
-        click.echo(f"Changed against the previous version: {len(changes)} task(s)")
+        click.echo(phrasebook(loaded.language)("changed", count=len(changes)))
         if changes:
             click.echo(changes_by_person(changes, schedule))
     click.echo(phrasebook(loaded.language)("wrote", folder=out_dir))

@@ -147,6 +147,17 @@ PHRASES: dict[str, LocalText] = {
     "fix_late": LocalText("{days} late day(s)", "仍延误 {days} 天"),
     "fix_not_proven": LocalText(", not proven the least", "，未证明是最少"),
     "kept_file": LocalText("{file} was left as it was.", "{file} 保持原样。"),
+    # ---- what a re-plan changed, per person (scheduler/export/changes.py)
+    "changed": LocalText(
+        "Changed against the previous version: {count} task(s)",
+        "与上一版相比有变化的任务：{count} 项",
+    ),
+    "person_changed": LocalText("{person}: {count} changed", "{person}：{count} 项变化"),
+    "moved": LocalText("moved", "改期"),
+    "reassigned": LocalText("reassigned", "换人"),
+    "moved+reassigned": LocalText("moved+reassigned", "改期并换人"),
+    "added": LocalText("added", "新增"),
+    "cancelled": LocalText("cancelled", "取消"),
     "wrote": LocalText(
         "Wrote {folder}/ (schedule.json, calendar/, schedule.csv/.xlsx, gantt.png/.html, "
         "changes.csv)",

@@ -290,8 +290,10 @@ def test_messages_name_tasks_beside_their_ids_and_roles_in_the_plan_language(pla
         assert fixes or command != "explain", header  # explain checks fixes
         shown = [w for w in words.bad_words(fixes) if w not in ("yes", "no")]
         assert not shown, (command, shown, fixes)
-    changes = planned["replan"].partition("Changed against the previous version")[2]
-    assert "reassigned" in changes or "moved" in changes
+    changed = "与上一版相比有变化的任务" if words.language == "zh" else "Changed against the"
+    changes = planned["replan"].partition(changed)[2]
+    kinds = ("换人", "改期") if words.language == "zh" else ("reassigned", "moved")
+    assert any(kind in changes for kind in kinds), changes
     # the fix that adds a designer names the role, in the plan's language only
     design = words.roles["design"]
     more = f"增加一名{design}" if words.language == "zh" else f"one more person for {design}"

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from scheduler.export.cells import table_text
+from scheduler.phrases import phrasebook
 from scheduler.schedule import Schedule, ScheduledTask
 from scheduler.versions.atomic import write_bytes
 
@@ -142,18 +143,23 @@ def write_changes_csv(changes: list[Change], path: str | Path) -> None:
 
 
 def changes_by_person(changes: list[Change], schedule: Schedule) -> str:
-    """The changes as text grouped by person, for the terminal (empty when none)."""
+    """The changes as text grouped by person, for the terminal, in the schedule's language
+    (empty when none); changes.csv keeps the kinds' keys (`moved`, ...)."""
     if not changes:
         return ""
+    say = phrasebook(schedule.language)
     names = {p.id: p.name for p in schedule.staff}
+    kinds = {c.change: say(c.change) for c in changes}
+    width = 6 if schedule.language == "zh" else 17  # the longest kind, and a space
     lines = []
     people = sorted({p for c in changes for p in c.people})
     for person in people:
         mine = [c for c in changes if person in c.people]
-        lines.append(f"{names.get(person, person)} ({person}): {len(mine)} changed")
+        who = f"{names.get(person, person)} ({person})"
+        lines.append(say("person_changed", person=who, count=len(mine)))
         for c in mine:
             lines.append(
-                f"  {c.change:<17} {_label(c)}: {_dates(c)}"
+                f"  {kinds[c.change]:<{width}} {_label(c)}{say('reason')}{_dates(c)}"
                 + (f" ({c.reason})" if c.reason else "")
             )
     return "\n".join(lines)
