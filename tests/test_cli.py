@@ -328,6 +328,19 @@ def test_two_provisional_years_get_one_warning_naming_both(tmp_path):
     assert warned[0].startswith("warning: ") and f"{first}, {second}" in warned[0]
 
 
+def test_a_zh_plan_is_warned_in_chinese(tmp_path):
+    year = last_published_cn_year() + 1
+    plan = plan_in(tmp_path, f"{year}-03-01", f"{year}-03-31", f"{year}-03-20")
+    plan.write_text(plan.read_text("utf-8").replace("language: en", "language: zh"), "utf-8")
+    result = run("validate", plan)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warned == [
+        f"warning: {year} 年的官方节假日安排（CN）尚未公布：按 holidays 库的估算排期"
+        "（没有调休上班日）；公布后请重新排期"
+    ], result.stderr
+
+
 def test_every_option_of_every_command_has_help_and_no_strftime_metavar():
     import click
 

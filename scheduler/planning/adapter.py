@@ -202,7 +202,7 @@ def _warn_provisional(plan: Plan, graph: nx.DiGraph, warnings: list[str]) -> Non
         for key in ("earliest", "due"):
             if node[key]:
                 years.add(node[key].year)
-    warning = provisional_warning(plan.calendar.holidays, years)
+    warning = provisional_warning(plan.calendar.holidays, years, plan.language)
     if warning:
         warnings.append(warning)
 

@@ -72,12 +72,18 @@ def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
     return sorted({y for y in years if y > last})
 
 
-def provisional_warning(code: str | None, years: Iterable[int]) -> str | None:
+def provisional_warning(code: str | None, years: Iterable[int], language: str = "en") -> str | None:
     """One warning naming every year among `years` whose official calendar is not
-    published yet, or None when there is none."""
+    published yet, in `language` (zh or en), or None when there is none."""
     late = provisional_years(code, years)
     if not late:
         return None
+    if language == "zh":
+        listed = "、".join(str(y) for y in late)
+        return (
+            f"{listed} 年的官方节假日安排（{code}）尚未公布：按 holidays 库的估算排期"
+            "（没有调休上班日）；公布后请重新排期"
+        )
     listed = ", ".join(str(y) for y in late)
     one = len(late) == 1
     calendars, verb, it = ("calendar", "is", "it is") if one else ("calendars", "are", "they are")
