@@ -128,9 +128,7 @@ def make_schedule(
         return schedule
     if result.cut_short:
         schedule.warnings.append(
-            f"the wall-clock limit of {time_limit:g} s stopped the search before its effort "
-            f"({effort:g}) was spent: this result may differ from run to run; raise "
-            "--time-limit (or lower --effort) for one answer"
+            phrasebook(plan.language)("cut_short", limit=f"{time_limit:g}", effort=f"{effort:g}")
         )
     if result.status == core.UNKNOWN:
         schedule.explanation.append(
@@ -150,8 +148,7 @@ def make_schedule(
         except TimeoutError:
             fixes = []
             schedule.warnings.append(
-                f"the wall-clock limit of {time_limit:g} s stopped the search for fixes: "
-                "raise --time-limit (or use --no-suggest)"
+                phrasebook(plan.language)("fixes_cut_short", limit=f"{time_limit:g}")
             )
         schedule.suggestions = [fix.to_json() for fix in fixes]
         schedule.fix_words = [fix.words.get(plan.language) for fix in fixes]

@@ -147,6 +147,32 @@ PHRASES: dict[str, LocalText] = {
     "fix_late": LocalText("{days} late day(s)", "仍延误 {days} 天"),
     "fix_not_proven": LocalText(", not proven the least", "，未证明是最少"),
     "kept_file": LocalText("{file} was left as it was.", "{file} 保持原样。"),
+    # ---- warnings (scheduler/expansion/expand.py, scheduler/api.py)
+    "no_occurrence": LocalText(
+        "{entry} repeat {rule} has no occurrence from {first} to {last}",
+        "{entry} 的 `repeat` {rule} 在 {first}..{last} 内没有任何一期",
+    ),
+    "outside_plan": LocalText(
+        "{entry} starts {start}, outside the plan {first}..{last}: not planned",
+        "{entry} 于 {start} 开始，在计划 {first}..{last} 之外：不排期",
+    ),
+    "no_id": LocalText(
+        "{entry} has no `id`: moving its date will re-create its tasks and calendar events "
+        "instead of moving them",
+        "{entry} 没有 `id`：改它的日期会重新生成它的任务和日历事件，而不是移动它们",
+    ),
+    "cut_short": LocalText(
+        "the wall-clock limit of {limit} s stopped the search before its effort ({effort}) "
+        "was spent: this result may differ from run to run; raise --time-limit (or lower "
+        "--effort) for one answer",
+        "运行时间上限 {limit} 秒在搜索用完工作量（{effort}）之前停止了搜索：结果可能每次不同；"
+        "要得到唯一的结果，请提高 --time-limit（或降低 --effort）",
+    ),
+    "fixes_cut_short": LocalText(
+        "the wall-clock limit of {limit} s stopped the search for fixes: raise --time-limit "
+        "(or use --no-suggest)",
+        "运行时间上限 {limit} 秒停止了修改建议的检查：请提高 --time-limit（或使用 --no-suggest）",
+    ),
     # ---- what a re-plan changed, per person (scheduler/export/changes.py)
     "changed": LocalText(
         "Changed against the previous version: {count} task(s)",

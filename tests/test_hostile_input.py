@@ -178,7 +178,7 @@ def test_a_one_off_activity_years_away_is_not_planned(tmp_path, day):
     plan = plan_file(tmp_path, (ONE_OFF_START, f"start: {day}"))
     result = invoke_cli(["validate", plan])
     assert result.exit_code == 0, crash_report(result)
-    assert f"starts {day}, outside the plan" in result.stderr
+    assert f"于 {day} 开始，在计划 2026-03-01..2026-04-30 之外：不排期" in result.stderr  # zh
 
 
 # --- class 3: unbounded or broken RRULEs ------------------------------------------------
@@ -257,7 +257,7 @@ def test_rules_that_never_match_are_quick(tmp_path):
     assert result.exit_code == 0, crash_report(result)
     for index, rule in enumerate([never[0], *never], start=1):
         assert f"activities[{index}] (" in result.stderr
-        assert f"repeat {rule} has no occurrence from 2026-03-01 to 2026-04-30" in result.stderr
+        assert f"`repeat` {rule} 在 2026-03-01..2026-04-30 内没有任何一期" in result.stderr
 
 
 # --- class 5: YAML edge cases and the messages ----------------------------------------
@@ -705,7 +705,7 @@ def test_forty_rules_that_never_match_are_quick(tmp_path):
     result = invoke_cli(["validate", plan])
     assert time.perf_counter() - started < 25
     assert result.exit_code == 0, crash_report(result)
-    assert result.stderr.count("has no occurrence from 2026-03-01 to 2026-04-30") == 40
+    assert result.stderr.count("在 2026-03-01..2026-04-30 内没有任何一期") == 40  # a zh plan
 
 
 def test_the_largest_file_read_is_refused_quickly(tmp_path, planned):

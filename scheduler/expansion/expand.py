@@ -22,6 +22,7 @@ import networkx as nx
 from dateutil.rrule import rrulestr
 
 from scheduler.errors import BadInput, Problems
+from scheduler.phrases import phrasebook
 from scheduler.plan.model import MAX_OCCURRENCES, MAX_TASKS, ActivitySpec, Plan, Template
 from scheduler.workdays.calendar import OutsideCalendar, WorkCalendar
 from scheduler.workdays.festivals import festival_dates
@@ -50,6 +51,7 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
     one-off activities without an `id` are reported in `warnings`.
     """
     warnings = warnings if warnings is not None else []
+    say = phrasebook(plan.language)  # the warnings in the plan's language
     problems = Problems(plan.source)
     found: list[Occurrence] = []
     seen: dict[str, int] = {}
@@ -67,20 +69,21 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
                 "repeats less often, a COUNT or UNTIL, or a shorter plan",
             )
             continue
+        entry = f"activities[{spec.index}] ({spec.template})"
         if spec.repeat is not None and not windows:
             warnings.append(
-                f"activities[{spec.index}] ({spec.template}) repeat {spec.repeat} has no "
-                f"occurrence from {plan.start} to {plan.end}"
-            )
+                say("no_occurrence", entry=entry, rule=spec.repeat, first=plan.start,
+                    last=plan.end)
+            )  # fmt: skip
         _check_except_dates(spec, {s for s, _ in windows if plan.start <= s <= plan.end}, problems)
         for start, end in windows:
             if start in spec.except_dates:
                 continue
             if not plan.start <= start <= plan.end:
                 warnings.append(
-                    f"activities[{spec.index}] ({spec.template}) starts {start}, outside the "
-                    f"plan {plan.start}..{plan.end}: not planned"
-                )
+                    say("outside_plan", entry=entry, start=start, first=plan.start,
+                        last=plan.end)
+                )  # fmt: skip
                 continue
             occurrence_id = _occurrence_id(spec, start)
             if occurrence_id in seen:
@@ -95,11 +98,9 @@ def occurrences(plan: Plan, warnings: list[str] | None = None) -> list[Occurrenc
             title = spec.title or template.name.get(plan.language)
             found.append(Occurrence(occurrence_id, spec, template, start, end, title))
         if spec.start is not None and spec.id is None:
-            warnings.append(
-                f"activities[{spec.index}] ({spec.template} on {spec.start}) has no `id`: "
-                "moving its date will re-create its tasks and calendar events instead of "
-                "moving them"
-            )
+            on = "，" if plan.language == "zh" else " on "
+            dated = f"activities[{spec.index}] ({spec.template}{on}{spec.start})"
+            warnings.append(say("no_id", entry=dated))
         if len(found) > MAX_OCCURRENCES:
             break
     if not too_many:
