@@ -37,7 +37,7 @@ from scheduler.plan.loading import load_plan_data, read_plan_file
 from scheduler.plan.model import LocalText, Plan
 from scheduler.planning.adapter import Compiled
 from scheduler.planning.chains import PEOPLE, critical_chain
-from scheduler.planning.explain import unprepared_activities
+from scheduler.planning.explain import span, unprepared_activities
 from scheduler.planning.subsolve import Outcome, SubSolve
 from scheduler.schedule import Schedule
 
@@ -376,6 +376,7 @@ def _conflict_fixes(
     strict step, one more person, leaving its occurrence (or every impossible one of its
     series) out, or working on the days off before its due."""
     fixes = []
+    impossible: list[str] | None = None  # the strict steps no schedule can meet, once
     for term in (item.term for item in schedule.explanation):
         kind, _, inner = term.partition("[")
         inner = inner.rstrip("]")
@@ -414,22 +415,27 @@ def _conflict_fixes(
             first, last = node["earliest"] or plan.start, node["due"]
             fixes += _extra_people_for(plan, node["role"], first, last)
             occurrence = next(o for o in compiled.occurrences if o.id == node["occurrence"])
+            if impossible is None:
+                impossible = _impossible(compiled)
             if isinstance(data.get("activities"), list):
                 fixes += _leave_out(compiled, data, occurrence.id, occurrence.spec.index)
-                fixes += _leave_out_impossible(compiled, data, occurrence.spec.index)
-            spans = _impossible_spans(compiled) or [(node["earliest"] or last, last)]
-            fixes += _open_days(compiled, data, spans)
+                fixes += _leave_out_impossible(compiled, data, occurrence.spec.index, impossible)
+            nodes = [compiled.graph.nodes[t] for t in impossible]
+            spans = [(n["earliest"] or n["due"], n["due"]) for n in nodes]
+            fixes += _open_days(compiled, data, spans or [(node["earliest"] or last, last)])
     return fixes
 
 
-def _leave_out_impossible(compiled: Compiled, data: dict, index: int) -> list[Candidate]:
+def _leave_out_impossible(
+    compiled: Compiled, data: dict, index: int, impossible: list[str]
+) -> list[Candidate]:
     """For a series (`repeat` or `festival` entry `index`): leave out at once every one of
-    its occurrences with a strict step that no schedule can finish in time, even with
-    everybody free (the whole entry when that is all of them and others remain)."""
+    its occurrences with a strict step in `impossible` (no schedule can finish it in time,
+    even with everybody free); the whole entry when that is all of them and others remain."""
     raw = data["activities"][index]
     if not (raw.get("repeat") or raw.get("festival")):
         return []
-    doomed = {compiled.graph.nodes[t]["occurrence"] for t in _impossible(compiled)}
+    doomed = {compiled.graph.nodes[t]["occurrence"] for t in impossible}
     mine = [o for o in compiled.occurrences if o.spec.index == index]
     hit = [o for o in mine if o.id in doomed]
     if not hit:
@@ -477,12 +483,6 @@ def _impossible(compiled: Compiled) -> list[str]:
     ]
 
 
-def _impossible_spans(compiled: Compiled) -> list[tuple[date, date]]:
-    """From each impossible strict step's earliest date (else its due) to its due."""
-    nodes = [compiled.graph.nodes[t] for t in _impossible(compiled)]
-    return [(node["earliest"] or node["due"], node["due"]) for node in nodes]
-
-
 def _open_days(compiled: Compiled, data: dict, spans: list[tuple[date, date]]) -> list[Candidate]:
     """Work on the days off within `spans` (`calendar.open`), when that is at most
     MAX_OPEN_DAYS days: for strict steps short of working days before their due."""
@@ -514,11 +514,6 @@ def _open_days(compiled: Compiled, data: dict, spans: list[tuple[date, date]]) -
             len(off),
         )
     ]
-
-
-def span(first: date, last: date) -> str:
-    """Days from `first` to `last` as the fixes write them: `first..last`, or one date."""
-    return str(first) if first == last else f"{first}..{last}"
 
 
 def _raw_leave(data: dict, r: int) -> list[dict]:
