@@ -147,6 +147,24 @@ PHRASES: dict[str, LocalText] = {
     "fix_late": LocalText("{days} late day(s)", "仍延误 {days} 天"),
     "fix_not_proven": LocalText(", not proven the least", "，未证明是最少"),
     "kept_file": LocalText("{file} was left as it was.", "{file} 保持原样。"),
+    # ---- holidays (scheduler/workdays/calendar.py)
+    "provisional_one": LocalText(
+        "the official {code} holiday calendar for {years} is not published yet: planned with "
+        "the holidays library's estimate (no make-up working days); re-plan when it is "
+        "published",
+        "{years} 年的官方节假日安排（{code}）尚未公布：按 holidays 库的估算排期（没有调休上班日）；"
+        "公布后请重新排期",
+    ),
+    "provisional": LocalText(
+        "the official {code} holiday calendars for {years} are not published yet: planned "
+        "with the holidays library's estimate (no make-up working days); re-plan when they "
+        "are published",
+        "{years} 年的官方节假日安排（{code}）尚未公布：按 holidays 库的估算排期（没有调休上班日）；"
+        "公布后请重新排期",
+    ),
+    "with_closed": LocalText(
+        "{name}, with the plan's closed days {days}", "{name}，{days} 店休 (closed)"
+    ),
     # ---- warnings (scheduler/expansion/expand.py, scheduler/api.py)
     "no_occurrence": LocalText(
         "{entry} repeat {rule} has no occurrence from {first} to {last}",

@@ -19,6 +19,7 @@ from scheduler.phrases import PHRASES, lag_text, phrasebook, subject, table_head
 # names of the files written.
 KEPT_LATIN = {"effort", "s", "id", "schedule", "json", "calendar", "csv", "xlsx", "gantt"}
 KEPT_LATIN |= {"png", "html", "changes"}
+KEPT_LATIN |= {"holidays", "closed"}  # the library the estimate is from; `closed` days
 # Phrases of facts and punctuation only, in Chinese as in English (or with a space for "is").
 NO_WORDS = {"seconds", "fix", "busy_task", "person_taken", "reason", "clauses", "list", "tasks"}
 

@@ -75,23 +75,14 @@ def provisional_years(code: str | None, years: Iterable[int]) -> list[int]:
 def provisional_warning(code: str | None, years: Iterable[int], language: str = "en") -> str | None:
     """One warning naming every year among `years` whose official calendar is not
     published yet, in `language` (zh or en), or None when there is none."""
+    from scheduler.phrases import phrasebook  # (the phrase book imports the plan model)
+
     late = provisional_years(code, years)
     if not late:
         return None
-    if language == "zh":
-        listed = "、".join(str(y) for y in late)
-        return (
-            f"{listed} 年的官方节假日安排（{code}）尚未公布：按 holidays 库的估算排期"
-            "（没有调休上班日）；公布后请重新排期"
-        )
-    listed = ", ".join(str(y) for y in late)
-    one = len(late) == 1
-    calendars, verb, it = ("calendar", "is", "it is") if one else ("calendars", "are", "they are")
-    return (
-        f"the official {code} holiday {calendars} for {listed} {verb} not published yet: "
-        "planned with the holidays library's estimate (no make-up working days); re-plan when "
-        f"{it} published"
-    )
+    say = phrasebook(language)
+    listed = say("list").join(str(y) for y in late)
+    return say("provisional_one" if len(late) == 1 else "provisional", years=listed, code=code)
 
 
 _SHIFTED_DAY = re.compile(r"调休|substitut|day off|休息日", re.IGNORECASE)
@@ -107,17 +98,17 @@ def _main_name(names: list[str]) -> str:
 
 def _with_closed(name: str, closed: list[date], language: str) -> str:
     """A holiday break's name with the plan's closed days inside it (in order)."""
+    from scheduler.phrases import phrasebook
+
     runs: list[list[date]] = []
     for day in closed:
         if runs and day - runs[-1][-1] == timedelta(days=1):
             runs[-1].append(day)
         else:
             runs.append([day])
-    spans = [str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs]
-    days = ("、" if language == "zh" else ", ").join(spans)
-    if language == "zh":
-        return f"{name}，{days} 店休 (closed)"
-    return f"{name}, with the plan's closed days {days}"
+    say = phrasebook(language)
+    days = say("list").join(str(r[0]) if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)
+    return say("with_closed", name=name, days=days)
 
 
 class OutsideCalendar(ValueError):
