@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 import random
+from dataclasses import replace
 
 from hypothesis import given, note
 from property_settings import SEED_NOTE, property_test
@@ -27,6 +28,7 @@ from scheduler.core import (
 )
 from scheduler.core.bounds import date_bound, earliest_ends
 from scheduler.core.check import violations
+from scheduler.core.greedy import deadline_first_schedule, serial_schedule
 from scheduler.executors import IN_PROCESS
 
 
@@ -207,3 +209,39 @@ def test_a_part_too_large_for_one_sub_solve_goes_a_slice_at_a_time(monkeypatch):
     assert not violations(problem, list(found.starts), list(found.resources))
     assert found.objectives["late"] == lateness(problem, found.starts)
     assert found.objectives["late"] < start.objectives["late"]
+
+
+def urgent_before_strict(teams: int) -> Problem:
+    """`teams` people, each with ten one-day tasks due in the first week and one five-day
+    task due at period 10 that must end by then (its deadline): the urgent small tasks come
+    first in the heuristic's order and push the strict one past its deadline, although it
+    fits when placed first (the small tasks are then late, which is allowed)."""
+    tasks = []
+    for team in range(teams):
+        small = [Task(f"small{team}_{k}", 1, (team,), release=0, due=k // 2 + 1) for k in range(10)]
+        tasks += small
+        tasks.append(Task(f"strict{team}", 5, (team,), release=0, due=9, deadline=10))
+    resources = tuple(Resource(f"person{team}") for team in range(teams))
+    return Problem(tuple(tasks), resources, (), horizon=40)
+
+
+def test_the_heuristic_places_a_strict_task_pushed_past_its_deadline_first():
+    problem = urgent_before_strict(3)
+    plain = serial_schedule(problem)
+    assert plain is not None and plain[0][10] + 5 > 10  # the plain heuristic misses it
+    starts, resources = deadline_first_schedule(problem)
+    assert violations(problem, starts, resources) == []
+    assert all(starts[team * 11 + 10] + 5 <= 10 for team in range(3))
+    # two strict tasks on one person that cannot both keep their deadlines: None
+    strict = replace(problem.tasks[10], deadline=8)
+    tasks = (*problem.tasks[:10], strict, strict)
+    clash = replace(problem, tasks=tasks, resources=(Resource("p"),))
+    assert deadline_first_schedule(clash) is None
+
+
+def test_a_large_problem_with_such_a_strict_task_is_solved_within_its_rules():
+    problem = urgent_before_strict(cpsat.LNS_MIN_TASKS // 11 + 1)
+    result = solve(problem, effort=2)
+    assert result.status in (OPTIMAL, FEASIBLE), result.status
+    assert violations(problem, result.starts, result.resources) == []
+    assert result.objectives["late"] == lateness(problem, result.starts)

@@ -64,7 +64,7 @@ from scheduler.core import lns
 from scheduler.core.bounds import date_bound
 from scheduler.core.chain_bound import backlog_bounds
 from scheduler.core.check import violations
-from scheduler.core.greedy import serial_schedule
+from scheduler.core.greedy import deadline_first_schedule, serial_schedule
 from scheduler.core.lns import SUB_EFFORT
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
@@ -132,6 +132,8 @@ def solve(
     dates, _ = date_bound(problem)  # no schedule is less late than its earliest ends
     large = len(problem.tasks) >= LNS_MIN_TASKS
     start = _greedy_start(problem)
+    if start is None and large:  # (the near part of a large problem is large too)
+        start = _greedy_start(problem, deadlines_first=True)
     backlog: dict[str, int] = {}
     if start is None or start.objectives[LATE] > dates:
         # nor than its groups' backlog of work allows, nor that backlog carried down its
@@ -141,6 +143,8 @@ def solve(
     if start is None or (start.objectives[LATE] > known and not large):
         report("near part", _late_of(start), known)
         start = _near_start(problem, start, clock, workers, dates)
+        if start is None:  # CP-SAT found none near the due dates: the deadlines first
+            start = _greedy_start(problem, deadlines_first=True)
     relaxed = 0  # a proven lower bound of the least lateness from relaxations
     if (start is None or start.objectives[LATE] > known) and not large:
         # (their models are the whole problem's size: too large to solve when it is large)
@@ -790,9 +794,10 @@ def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]
     return est, lst
 
 
-def _greedy_start(problem: Problem) -> Result | None:
-    """The serial heuristic's schedule as a result, when it keeps every deadline."""
-    found = serial_schedule(problem)
+def _greedy_start(problem: Problem, deadlines_first: bool = False) -> Result | None:
+    """The serial heuristic's schedule as a result, when it keeps every deadline
+    (`deadlines_first`: the one that places the tasks of missed deadlines first)."""
+    found = deadline_first_schedule(problem) if deadlines_first else serial_schedule(problem)
     if found is None or violations(problem, *found):
         return None
     starts, resources = found

@@ -17,8 +17,12 @@ from scheduler.core.problem import Problem
 from scheduler.core.windows import follow, preferred_starts, urgency
 
 
-def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
-    """Starts and resources of a schedule built greedily; None if a task finds no room."""
+def serial_schedule(
+    problem: Problem, first: frozenset[int] = frozenset()
+) -> tuple[list[int], list[int]] | None:
+    """Starts and resources of a schedule built greedily; None if a task finds no room.
+    The tasks in `first` (with their predecessors among them) are placed before all others
+    but the pinned ones."""
     tasks = problem.tasks
     usage = [[0] * problem.horizon for _ in problem.resources]
     for r, resource in enumerate(problem.resources):
@@ -33,8 +37,8 @@ def serial_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
     waiting = [len(preds[i]) for i in range(len(tasks))]
     # Pinned tasks (work under way) first: their place is not for others to take.
     priority = [
-        (0 if t.fixed_start is not None else 1, u)
-        for t, u in zip(tasks, urgency(problem), strict=True)
+        (0 if t.fixed_start is not None else 1 if i in first else 2, u)
+        for i, (t, u) in enumerate(zip(tasks, urgency(problem), strict=True))
     ]
     preferred = preferred_starts(problem)
     ready = [(priority[i], i) for i in range(len(tasks)) if waiting[i] == 0]
@@ -122,4 +126,39 @@ def _latest_fit(problem: Problem, i: int, r: int, earliest: int, latest: int, us
     for start in range(latest, earliest - 1, -1):
         if _fits(problem, i, r, start, usage) is None:
             return start
+    return None
+
+
+DEADLINE_ROUNDS = 8  # rounds of deadline_first_schedule, at most
+
+
+def deadline_first_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
+    """A serial schedule that keeps the deadlines the plain one misses, where placing their
+    tasks first does: each round puts the tasks whose deadline a round missed, and every
+    task before them, ahead of all others. None when no round keeps every deadline."""
+    preds: list[list[int]] = [[] for _ in problem.tasks]
+    for p in problem.precedences:
+        preds[p.succ].append(p.pred)
+    first: set[int] = set()
+    for _ in range(DEADLINE_ROUNDS):
+        found = serial_schedule(problem, frozenset(first))
+        if found is None:
+            return None
+        missed = [
+            i
+            for i, task in enumerate(problem.tasks)
+            if task.deadline is not None and found[0][i] + task.duration > task.deadline
+        ]
+        if not missed:
+            return found
+        grown = set(first)
+        stack = missed
+        while stack:
+            i = stack.pop()
+            if i not in grown:
+                grown.add(i)
+                stack.extend(preds[i])
+        if grown == first:
+            return None  # placed first already, and still late
+        first = grown
     return None
