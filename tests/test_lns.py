@@ -245,3 +245,21 @@ def test_a_large_problem_with_such_a_strict_task_is_solved_within_its_rules():
     assert result.status in (OPTIMAL, FEASIBLE), result.status
     assert violations(problem, result.starts, result.resources) == []
     assert result.objectives["late"] == lateness(problem, result.starts)
+
+
+def test_a_bound_proven_from_the_search_s_schedule_ends_it_as_optimal():
+    problem = crowded(4)
+    start = greedy(problem)
+    floor, _ = date_bound(problem)
+    plain = lns.improve(problem, start, floor, 4.0, Clock(4.0))
+    seen = []
+
+    def reprove(schedule):  # as if the parts of the schedule proved its lateness least
+        assert not violations(problem, list(schedule.starts), list(schedule.resources))
+        seen.append(schedule.objectives["late"])
+        return schedule.objectives["late"]
+
+    found = lns.improve(problem, start, floor, 4.0, Clock(4.0), reprove=reprove, reprove_early=True)
+    assert len(seen) == (1 if plain.objectives["late"] > floor else 0)
+    assert found.status == OPTIMAL and found.bounds["late"] == found.objectives["late"]
+    assert found.objectives["late"] >= plain.objectives["late"] or not seen

@@ -167,7 +167,18 @@ def solve(
     elif large and start is not None:
         # one model of the whole is too large to improve its first schedule: a part at a time
         report("neighbourhoods", _late_of(start), floor)
-        first = lns.improve(problem, start, floor, _search_budget(problem, clock), clock, executor)
+
+        def reprove(schedule: Result) -> int:  # the bound from parts of a better schedule
+            share = min(clock.effort * WINDOW_SHARE, _search_budget(problem, clock) - clock.spent)
+            found = window_bound(problem, schedule, share, clock, executor)
+            parts["windows"] = max(parts.get("windows", 0), found)
+            return found
+
+        # parts that proved nothing from the first schedule are tried again from the
+        # search's as soon as a pass gains nothing, others once the search ends
+        early = parts["windows"] <= max(dates, *backlog.values())
+        first = lns.improve(problem, start, floor, _search_budget(problem, clock), clock,
+                            executor, reprove=reprove, reprove_early=early)  # fmt: skip
         window = max(late_window, _overshoot(problem, first))
     else:
         report("lateness", _late_of(start), floor)

@@ -32,6 +32,7 @@ beside says.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -81,11 +82,17 @@ def improve(
     clock,
     executor: Executor = IN_PROCESS,
     window: tuple[int, ...] = WINDOWS,
+    reprove: Callable[[Result], int] | None = None,
+    reprove_early: bool = False,
 ) -> Result:
     """`start` improved neighbourhood by neighbourhood (see the module docstring) until its
     lateness reaches `floor` (a proven lower bound), a round of passes over every window
     size (`window`: periods) and offset gains nothing, or `clock` (cpsat's budget: `spent`,
-    `out_of_time`, `time_limit`, `elapsed`) has spent `budget` units of deterministic work."""
+    `out_of_time`, `time_limit`, `elapsed`) has spent `budget` units of deterministic work.
+    `reprove(schedule)`, called once with the schedule found when the search ends (with
+    `reprove_early`: when a pass first gains nothing), gives a proven lower bound that may
+    be higher than `floor` (a bound from the parts of a good schedule is cheaper to prove
+    than from the first schedule's)."""
     starts, resources = list(start.starts), list(start.resources)
     late = _lateness(problem, starts)
     group_of = group_of_tasks(problem)
@@ -112,10 +119,21 @@ def improve(
                     late = _lateness(problem, starts)
                     gained = True
         idle = 0 if gained else idle + 1
+        settled = idle == len(passes) or (reprove_early and idle == 1)  # (not out of work)
+        if reprove is not None and settled and sum(late) > floor and clock.spent < budget:
+            floor = max(floor, reprove(_as_result(start, starts, resources, late)))
+            reprove = None
     if violations(problem, starts, resources):
         return start  # never trade a schedule for a broken one
+    bound = min(sum(late), max(floor, start.bounds.get("late", 0)))
+    return _as_result(start, starts, resources, late, bound)
+
+
+def _as_result(
+    start: Result, starts: list[int], resources: list[int], late: list[int], bound: int = 0
+) -> Result:
+    """`start` with the schedule `starts`, `resources` of lateness `late`, and `bound`."""
     total = sum(late)
-    bound = min(total, max(floor, start.bounds.get("late", 0)))
     return replace(
         start,
         status=OPTIMAL if total <= bound else FEASIBLE,
