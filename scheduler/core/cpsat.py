@@ -176,7 +176,7 @@ def solve(
 
         # parts that proved nothing from the first schedule are tried again from the
         # search's as soon as a pass gains nothing, others once the search ends
-        early = parts["windows"] <= max(dates, *backlog.values())
+        early = parts["windows"] <= known
         first = lns.improve(problem, start, floor, _search_budget(problem, clock), clock,
                             executor, reprove=reprove, reprove_early=early)  # fmt: skip
         window = max(late_window, _overshoot(problem, first))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 
 from scheduler.core.problem import Problem
-from scheduler.core.windows import follow, preferred_starts, urgency
+from scheduler.core.windows import follow, preferred_starts, urgency, with_predecessors
 
 
 def serial_schedule(
@@ -136,9 +136,6 @@ def deadline_first_schedule(problem: Problem) -> tuple[list[int], list[int]] | N
     """A serial schedule that keeps the deadlines the plain one misses, where placing their
     tasks first does: each round puts the tasks whose deadline a round missed, and every
     task before them, ahead of all others. None when no round keeps every deadline."""
-    preds: list[list[int]] = [[] for _ in problem.tasks]
-    for p in problem.precedences:
-        preds[p.succ].append(p.pred)
     first: set[int] = set()
     for _ in range(DEADLINE_ROUNDS):
         found = serial_schedule(problem, frozenset(first))
@@ -151,13 +148,7 @@ def deadline_first_schedule(problem: Problem) -> tuple[list[int], list[int]] | N
         ]
         if not missed:
             return found
-        grown = set(first)
-        stack = missed
-        while stack:
-            i = stack.pop()
-            if i not in grown:
-                grown.add(i)
-                stack.extend(preds[i])
+        grown = first | with_predecessors(problem, missed)
         if grown == first:
             return None  # placed first already, and still late
         first = grown

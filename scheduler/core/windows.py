@@ -194,6 +194,21 @@ def latest_before(problem: Problem, p: Precedence, succ_start: int) -> int:
     return latest_last - pred.duration + 1
 
 
+def with_predecessors(problem: Problem, tasks: list[int]) -> set[int]:
+    """`tasks` and every task before them (through precedences)."""
+    predecessors: dict[int, list[int]] = {}
+    for p in problem.precedences:
+        predecessors.setdefault(p.succ, []).append(p.pred)
+    keep = set(tasks)
+    todo = list(keep)
+    while todo:
+        for pred in predecessors.get(todo.pop(), []):
+            if pred not in keep:
+                keep.add(pred)
+                todo.append(pred)
+    return keep
+
+
 def pinned_part(problem: Problem) -> Problem:
     """The tasks that a deadline or a fixed start pins, and all tasks before them.
 
@@ -201,20 +216,14 @@ def pinned_part(problem: Problem) -> Problem:
     so when the horizon is long enough for that, the whole problem has a schedule if and
     only if this part has (and when this part has none, the whole has none).
     """
-    keep = {
-        i
-        for i, t in enumerate(problem.tasks)
-        if t.deadline is not None or t.fixed_start is not None
-    }
-    predecessors: dict[int, list[int]] = {}
-    for p in problem.precedences:
-        predecessors.setdefault(p.succ, []).append(p.pred)
-    todo = list(keep)
-    while todo:
-        for pred in predecessors.get(todo.pop(), []):
-            if pred not in keep:
-                keep.add(pred)
-                todo.append(pred)
+    keep = with_predecessors(
+        problem,
+        [
+            i
+            for i, t in enumerate(problem.tasks)
+            if t.deadline is not None or t.fixed_start is not None
+        ],
+    )
     order = sorted(keep)
     new_index = {old: new for new, old in enumerate(order)}
     return dataclasses.replace(
