@@ -29,6 +29,7 @@ from scheduler.core import (
 from scheduler.core.bounds import date_bound, earliest_ends
 from scheduler.core.check import violations
 from scheduler.core.greedy import deadline_first_schedule, serial_schedule
+from scheduler.core.window_bound import window_bound
 from scheduler.executors import IN_PROCESS
 
 
@@ -259,7 +260,52 @@ def test_a_bound_proven_from_the_search_s_schedule_ends_it_as_optimal():
         seen.append(schedule.objectives["late"])
         return schedule.objectives["late"]
 
-    found = lns.improve(problem, start, floor, 4.0, Clock(4.0), reprove=reprove, reprove_early=True)
+    found = lns.improve(problem, start, floor, 4.0, Clock(4.0), reprove=reprove)
     assert len(seen) == (1 if plain.objectives["late"] > floor else 0)
     assert found.status == OPTIMAL and found.bounds["late"] == found.objectives["late"]
     assert found.objectives["late"] >= plain.objectives["late"] or not seen
+
+
+def test_parts_late_only_by_their_own_dates_are_not_solved_again():
+    problem = crowded(4)
+    # a task of a person of its own, released after its due: late by its dates alone
+    alone = Task("alone", 3, (len(problem.resources),), release=50, due=problem.times[45])
+    problem = replace(
+        problem, tasks=(*problem.tasks, alone), resources=(*problem.resources, Resource("solo"))
+    )
+    forced = len(problem.tasks) - 1
+    start = greedy(problem)
+    floor, own = date_bound(problem)
+    assert own[forced] > 0 and start.lateness[forced] == own[forced]
+
+    class Recording:
+        """Runs every call here and keeps the free tasks of each sub-solve."""
+
+        def __init__(self):
+            self.free = []
+
+        def map(self, fn, items):
+            self.free += [set(item.free) for item in items]
+            return IN_PROCESS.map(fn, items)
+
+    recording = Recording()
+    found = lns.improve(problem, start, floor, 2.0, Clock(2.0), recording)
+    assert recording.free, "the other tasks' parts are solved"
+    assert not any(forced in free for free in recording.free)
+    assert found.lateness[forced] == own[forced]
+    assert not violations(problem, list(found.starts), list(found.resources))
+    assert found.objectives["late"] == lateness(problem, found.starts)
+
+
+def test_the_bound_from_parts_stops_at_a_partition_that_proves_enough():
+    cheaper = 0
+    for seed in (3, 4, 5, 6):
+        problem = crowded(seed)
+        found = lns.improve(problem, greedy(problem), 0, 4.0, Clock(4.0))
+        whole, early = Clock(4.0), Clock(4.0)
+        full = window_bound(problem, found, 2.0, whole)
+        assert full <= found.objectives["late"]
+        assert window_bound(problem, found, 2.0, early, enough=full) == full
+        assert early.spent <= whole.spent
+        cheaper += early.spent < whole.spent
+    assert cheaper > 0, "some bound is proven before the last partition"

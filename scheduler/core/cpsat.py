@@ -155,12 +155,6 @@ def solve(
     search_floor = max(dates, relaxed)
     floor = max([search_floor, *backlog.values()])
     parts = {"dates": dates, **backlog, "relaxation": relaxed}
-    if large and start is not None and start.objectives[LATE] > floor:
-        # parts of the problem solved alone: small models, a bound the whole one cannot give
-        report("bound", _late_of(start), floor)
-        parts["windows"] = window_bound(problem, start, clock.effort * WINDOW_SHARE, clock,
-                                        executor)  # fmt: skip
-        floor = max(floor, parts["windows"])
     if start is not None and start.objectives[LATE] == floor:
         # no lateness at all, or as little as a bound allows: nothing can be better
         first, window = replace(start, status=OPTIMAL, bounds={LATE: floor}), late_window
@@ -168,17 +162,17 @@ def solve(
         # one model of the whole is too large to improve its first schedule: a part at a time
         report("neighbourhoods", _late_of(start), floor)
 
-        def reprove(schedule: Result) -> int:  # the bound from parts of a better schedule
+        def reprove(schedule: Result) -> int:
+            # parts of the problem solved alone: small models, a bound the whole one cannot
+            # give, and cheaper to prove from the search's schedule than from the first
             share = min(clock.effort * WINDOW_SHARE, _search_budget(problem, clock) - clock.spent)
-            found = window_bound(problem, schedule, share, clock, executor)
+            found = window_bound(problem, schedule, share, clock, executor,
+                                 enough=schedule.objectives[LATE])  # fmt: skip
             parts["windows"] = max(parts.get("windows", 0), found)
             return found
 
-        # parts that proved nothing from the first schedule are tried again from the
-        # search's as soon as a pass gains nothing, others once the search ends
-        early = parts["windows"] <= known
         first = lns.improve(problem, start, floor, _search_budget(problem, clock), clock,
-                            executor, reprove=reprove, reprove_early=early)  # fmt: skip
+                            executor, reprove=reprove)  # fmt: skip
         window = max(late_window, _overshoot(problem, first))
     else:
         report("lateness", _late_of(start), floor)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
+from scheduler.core.bounds import date_bound
 from scheduler.core.check import violations
 from scheduler.core.problem import Problem, Task
 from scheduler.core.result import FEASIBLE, OPTIMAL, Result
@@ -83,20 +84,25 @@ def improve(
     executor: Executor = IN_PROCESS,
     window: tuple[int, ...] = WINDOWS,
     reprove: Callable[[Result], int] | None = None,
-    reprove_early: bool = False,
 ) -> Result:
     """`start` improved neighbourhood by neighbourhood (see the module docstring) until its
     lateness reaches `floor` (a proven lower bound), a round of passes over every window
     size (`window`: periods) and offset gains nothing, or `clock` (cpsat's budget: `spent`,
     `out_of_time`, `time_limit`, `elapsed`) has spent `budget` units of deterministic work.
-    `reprove(schedule)`, called once with the schedule found when the search ends (with
-    `reprove_early`: when a pass first gains nothing), gives a proven lower bound that may
-    be higher than `floor` (a bound from the parts of a good schedule is cheaper to prove
-    than from the first schedule's)."""
+
+    `reprove(schedule)` gives a proven lower bound that may be higher than `floor` (a bound
+    from the parts of a good schedule is cheaper to prove than from the first schedule's):
+    it is called with the search's schedule as soon as a pass first gains nothing, and once
+    more with the last schedule when the search ends with work left, if that one is better
+    and not yet proven. Only the
+    parts holding a task later than its own dates force (`bounds.date_bound`) are solved:
+    the others cannot gain."""
     starts, resources = list(start.starts), list(start.resources)
     late = _lateness(problem, starts)
     group_of = group_of_tasks(problem)
+    _, own = date_bound(problem)  # each task's least lateness, from its earliest end
     passes = [(size, offset) for size in window for offset in (0, size // 2)]
+    reproved: int | None = None  # the lateness last given to `reprove`
     idle, turn = 0, 0
     while sum(late) > floor and idle < len(passes):
         size, offset = passes[turn % len(passes)]
@@ -106,8 +112,10 @@ def improve(
             if clock.spent >= budget or clock.out_of_time() or sum(late) <= floor:
                 idle = len(passes)  # nothing left to spend, or nothing to gain: stop
                 break
-            parts = window_parts(problem, starts, late, begin, begin + size, group_of)
-            for batch in _batches(parts, late):
+            # only tasks later than their own dates force can gain: parts of those
+            excess = [max(0, have - least) for have, least in zip(late, own, strict=True)]
+            parts = window_parts(problem, starts, excess, begin, begin + size, group_of)
+            for batch in _batches(parts, excess):
                 if clock.spent >= budget or clock.out_of_time():
                     break
                 answers = _solve_batch(problem, starts, resources, late, batch, budget, clock,
@@ -119,10 +127,23 @@ def improve(
                     late = _lateness(problem, starts)
                     gained = True
         idle = 0 if gained else idle + 1
-        settled = idle == len(passes) or (reprove_early and idle == 1)  # (not out of work)
-        if reprove is not None and settled and sum(late) > floor and clock.spent < budget:
+        if (
+            idle == 1
+            and reprove is not None
+            and reproved is None
+            and sum(late) > floor
+            and clock.spent < budget
+        ):
+            reproved = sum(late)
             floor = max(floor, reprove(_as_result(start, starts, resources, late)))
-            reprove = None
+    if (
+        reprove is not None
+        and sum(late) > floor
+        and (reproved is None or sum(late) < reproved)
+        and clock.spent < budget
+        and not clock.out_of_time()
+    ):
+        floor = max(floor, reprove(_as_result(start, starts, resources, late)))
     if violations(problem, starts, resources):
         return start  # never trade a schedule for a broken one
     bound = min(sum(late), max(floor, start.bounds.get("late", 0)))

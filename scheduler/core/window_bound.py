@@ -40,10 +40,14 @@ def window_bound(
     budget: float,
     clock,
     executor: Executor = IN_PROCESS,
+    enough: int | None = None,
 ) -> int:
     """The largest sum, over the partitions tried, of each part's proven least lateness
     (see the module docstring), spending at most `budget` units of deterministic work on
-    `clock` (cpsat's budget: `spent`, `time_limit`, `elapsed`); never below the date bound."""
+    `clock` (cpsat's budget: `spent`, `time_limit`, `elapsed`); never below the date bound.
+    The partitions are solved one after the other, and the rest left untried once one of
+    them bounds the lateness by `enough` (the lateness of a known schedule: no bound can
+    be higher)."""
     ends = earliest_ends(problem)
     dates, own = date_bound(problem, ends)
     firsts = [end - task.duration for end, task in zip(ends, problem.tasks, strict=True)]
@@ -59,20 +63,30 @@ def window_bound(
             ):
                 todo.append((k, members))
     per_part = min(SUB_EFFORT, budget / max(1, len(todo)))
-    items = [
-        Neighbourhood(
-            _part(problem, members, firsts), tuple(members),
-            tuple(start.starts[i] for i in members), tuple(start.resources[i] for i in members),
-            sum(late[i] for i in members), per_part, max(0.1, clock.time_limit - clock.elapsed()),
-        )
-        for _, members in todo
-    ]  # fmt: skip
-    solved: dict[int, int] = defaultdict(int)  # partition -> what its solved parts add
-    for (k, members), answer in zip(todo, executor.map(solve_neighbourhood, items), strict=True):
-        clock.spent += answer.effort
-        clock.cut_short = clock.cut_short or answer.cut_short
-        solved[k] += max(0, answer.bound - sum(own[i] for i in members))
-    return max([dates, *(dates + extra for extra in solved.values())])
+    best = dates
+    for k in range(len(partitions)):
+        mine = [members for j, members in todo if j == k]
+        items = [_neighbourhood(problem, members, firsts, start, late, per_part, clock)
+                 for members in mine]  # fmt: skip
+        extra = 0  # what the partition's solved parts add to the date bound
+        for members, answer in zip(mine, executor.map(solve_neighbourhood, items), strict=True):
+            clock.spent += answer.effort
+            clock.cut_short = clock.cut_short or answer.cut_short
+            extra += max(0, answer.bound - sum(own[i] for i in members))
+        best = max(best, dates + extra)
+        if enough is not None and best >= enough:
+            break
+    return best
+
+
+def _neighbourhood(problem: Problem, members: list[int], firsts: list[int], start: Result,
+                   late: list[int], effort: float, clock) -> Neighbourhood:  # fmt: skip
+    """The sub-solve of the part `members` alone, from its places in `start`."""
+    return Neighbourhood(
+        _part(problem, members, firsts), tuple(members),
+        tuple(start.starts[i] for i in members), tuple(start.resources[i] for i in members),
+        sum(late[i] for i in members), effort, max(0.1, clock.time_limit - clock.elapsed()),
+    )  # fmt: skip
 
 
 def _chains(problem: Problem) -> list[list[int]]:
