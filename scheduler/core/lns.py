@@ -94,9 +94,8 @@ def improve(
     from the parts of a good schedule is cheaper to prove than from the first schedule's):
     it is called with the search's schedule as soon as a pass first gains nothing, and once
     more with the last schedule when the search ends with work left, if that one is better
-    and not yet proven. Only the
-    parts holding a task later than its own dates force (`bounds.date_bound`) are solved:
-    the others cannot gain."""
+    and not yet proven. Only the parts holding a task later than its own dates force
+    (`bounds.date_bound`) are solved: the others cannot gain."""
     starts, resources = list(start.starts), list(start.resources)
     late = _lateness(problem, starts)
     group_of = group_of_tasks(problem)
