@@ -372,7 +372,7 @@ def _schedule_into(
     run: Run,
 ) -> int:
     """Schedule, print what came out and write the folder (nothing when no schedule)."""
-    with reporter(not search.pop("quiet")) as progress:
+    with reporter(not search.pop("quiet"), language=loaded.language) as progress:
         schedule = api.make_schedule(
             loaded, baseline=baseline, progress=progress, reserve=api.export_reserve,
             started=click.get_current_context().meta.get(STARTED), **search,
@@ -422,7 +422,10 @@ def explain(
     changed plan with the same options. Writes nothing; exits as `plan`."""
     loaded = _load(plan_file)
     search = {"effort": effort, "time_limit": time_limit, "workers": workers}
-    with executor_for(cluster) as executor, reporter(not quiet) as progress:
+    with (
+        executor_for(cluster) as executor,
+        reporter(not quiet, language=loaded.language) as progress,
+    ):
         schedule = api.make_schedule(
             loaded, suggest=True, executor=executor, progress=progress, **search
         )

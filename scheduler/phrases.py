@@ -222,6 +222,25 @@ PHRASES: dict[str, LocalText] = {
 
 LAG_UNITS = {"wd": LocalText("wd", " 个工作日"), "d": LocalText("d", " 天")}
 
+# the solver's phases as the progress display names them (scheduler/progress.py)
+PHASES: dict[str, LocalText] = {
+    "first schedule": LocalText("first schedule", "首个排期"),
+    "near part": LocalText("near part", "截止日附近"),
+    "bound": LocalText("bound", "计算下界"),
+    "neighbourhoods": LocalText("neighbourhoods", "分段改进"),
+    "lateness": LocalText("lateness", "减少延误"),
+    "least change": LocalText("least change", "最少改动"),
+    "tie-break": LocalText("tie-break", "细调"),
+    "checking fixes": LocalText("checking fixes", "检验改进建议"),
+}
+PROGRESS = {"late": LocalText("late {days} day(s)", "延误 {days} 天"),
+            "bound": LocalText("bound {bound}", "下界 {bound}")}  # fmt: skip
+
+
+def phase_name(phase: str, language: str) -> str:
+    """A solver phase's name in `language` (the phase itself when it has none)."""
+    return PHASES[phase].get(language_of(language)) if phase in PHASES else phase
+
 
 def phrasebook(language: str) -> Callable[..., str]:
     """`say(key, **fields)`: phrase `key` of PHRASES in `language`, its fields filled."""

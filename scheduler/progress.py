@@ -18,9 +18,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
+
+from scheduler.phrases import PROGRESS, phase_name
+from scheduler.words import language_of
 
 Progress = Callable[[str, int | None, int | None], None]
 
@@ -34,7 +38,8 @@ def quiet(_phase: str, _late: int | None, _bound: int | None) -> None:
 class _Display:
     """The phases seen so far, one line each, and the live line of the current one."""
 
-    def __init__(self, stream: TextIO, delay: float):
+    def __init__(self, stream: TextIO, delay: float, language: str):
+        self.language = language
         self.console = Console(file=stream, force_terminal=True, highlight=False)
         self.begin = time.monotonic()
         self.delay = delay
@@ -51,7 +56,7 @@ class _Display:
             if self.current is None:
                 return Text("")
             phase, late, bound, _ = self.current
-        return Text(f"⠿ {_line(phase, late, bound, time.monotonic() - self.begin)}", "cyan")
+        return Text(f"⠿ {self._line(phase, late, bound)}", "cyan")
 
     def start(self) -> None:
         """Show the display (called once the solve has lasted `delay` seconds)."""
@@ -69,7 +74,7 @@ class _Display:
         with self.lock:
             if self.current is not None:
                 done = self.current[0]  # its line shows what it ended with
-                line = "✓ " + _line(done, late, bound, time.monotonic() - self.begin)
+                line = "✓ " + self._line(done, late, bound)
                 if self.live is None:
                     self.pending.append(line)
                 else:
@@ -86,27 +91,33 @@ class _Display:
         if live is not None:
             if self.current is not None:
                 phase, late, bound, _ = self.current
-                live.console.print("✓ " + _line(phase, late, bound, time.monotonic() - self.begin))
+                live.console.print("✓ " + self._line(phase, late, bound))
             live.stop()
 
-
-def _line(phase: str, late: int | None, bound: int | None, elapsed: float) -> str:
-    parts = [f"{phase:<16}", f"{elapsed:6.1f} s"]
-    if late is not None:
-        parts.append(f"late {late} day(s)")
-    if bound is not None:
-        parts.append(f"bound {bound}")
-    return "  ".join(parts)
+    def _line(self, phase: str, late: int | None, bound: int | None) -> str:
+        """One phase's line: its name, the seconds since the start, late days and bound."""
+        language = language_of(self.language)
+        name = phase_name(phase, language)
+        padded = name + " " * max(0, 16 - cell_len(name))  # Chinese takes two cells a character
+        parts = [padded, f"{time.monotonic() - self.begin:6.1f} s"]
+        if late is not None:
+            parts.append(PROGRESS["late"].get(language).format(days=late))
+        if bound is not None:
+            parts.append(PROGRESS["bound"].get(language).format(bound=bound))
+        return "  ".join(parts)
 
 
 @contextlib.contextmanager
 def reporter(
-    enabled: bool = True, stream: TextIO | None = None, delay: float | None = None
+    enabled: bool = True,
+    stream: TextIO | None = None,
+    delay: float | None = None,
+    language: str = "en",
 ) -> Iterator[Progress]:
     """While inside: a progress callback that shows the solve's phases on `stream`
-    (default stderr) when it is a terminal, `enabled`, and the solve lasts more than
-    `delay` seconds (default `DELAY`, or $PROMO_SCHEDULER_PROGRESS_DELAY); otherwise it
-    shows nothing."""
+    (default stderr) in `language` (a plan's: `zh` or `en`) when it is a terminal,
+    `enabled`, and the solve lasts more than `delay` seconds (default `DELAY`, or
+    $PROMO_SCHEDULER_PROGRESS_DELAY); otherwise it shows nothing."""
     stream = sys.stderr if stream is None else stream
     if delay is None:
         try:
@@ -116,7 +127,7 @@ def reporter(
     if not enabled or not getattr(stream, "isatty", bool)():
         yield quiet
         return
-    display = _Display(stream, delay)
+    display = _Display(stream, delay, language)
     try:
         yield display.update
     finally:

@@ -15,19 +15,21 @@ from rules import check_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "examples" / "quickstart.yaml"
-PHASES = ("first schedule", "tie-break")
+PHASES = ("首个排期", "细调")  # the quickstart is a zh plan: its phases in Chinese
 
 
-def _plan(out: Path, *extra: str, tty: bool, delay: str = "0") -> tuple[int, str]:
-    """Run `plan` on the quickstart into `out`, stderr on a pseudo-terminal or a pipe;
-    the exit code and what came on stderr."""
+def _plan(
+    out: Path, *extra: str, tty: bool, delay: str = "0", plan: Path = PLAN
+) -> tuple[int, str]:
+    """Run `plan` on `plan` (the quickstart) into `out`, stderr on a pseudo-terminal or a
+    pipe; the exit code and what came on stderr."""
     env = os.environ | {
         "PYTHONPATH": str(ROOT),
         "SOURCE_DATE_EPOCH": "1700000000",
         "PROMO_SCHEDULER_PROGRESS_DELAY": delay,
         "PROMO_SCHEDULER_SUGGEST": "0",
     }
-    command = [sys.executable, "-m", "scheduler", "plan", str(PLAN), "--out", str(out),
+    command = [sys.executable, "-m", "scheduler", "plan", str(plan), "--out", str(out),
                "--effort", "1", *extra]  # fmt: skip
     if not tty:
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -83,3 +85,19 @@ def test_quiet_and_short_solves_show_nothing_on_a_terminal(tmp_path):
     assert not any(phase in shown for phase in PHASES), shown
     assert _schedule(tmp_path / "quiet") == _schedule(tmp_path / "short")
     assert check_schedule(PLAN, _schedule(tmp_path / "quiet")) == []
+
+
+def test_progress_speaks_the_plan_s_language(tmp_path):
+    code, shown = _plan(tmp_path / "zh", tty=True)
+    assert code == 0, shown
+    assert "first schedule" not in shown and "tie-break" not in shown, shown
+    english = tmp_path / "quickstart-en.yaml"
+    text = PLAN.read_text("utf-8")
+    assert "language: zh" in text
+    english.write_text(text.replace("language: zh", "language: en", 1), "utf-8")
+    code, shown = _plan(tmp_path / "en", tty=True, plan=english)
+    assert code == 0, shown
+    for phase in ("first schedule", "tie-break"):
+        assert f"✓ {phase}" in shown, shown
+    assert not any(phase in shown for phase in PHASES), shown
+    assert check_schedule(english, _schedule(tmp_path / "en")) == []
