@@ -552,13 +552,14 @@ def export(schedule_file: str, out_dir: Path, no_wait: bool, **export) -> int:
     """Re-write the exports from an existing schedule.json, without solving."""
     schedule = Schedule.read(schedule_file)
     if not schedule.tasks:
-        click.echo(f"{schedule_file}: no tasks to export (status {schedule.status})", err=True)
+        say = phrasebook(schedule.language)
+        click.echo(say("nothing_to_export", file=schedule_file, status=schedule.status), err=True)
         return NO_SCHEDULE
     with _holding(out_dir, no_wait):
         if Path(schedule_file).resolve().parent == out_dir.resolve():
             schedule = Schedule.read(schedule_file)  # as the recovered folder holds it
         api.write_outputs(schedule, out_dir, _options(**export))
-    click.echo(f"Wrote the exports of {schedule_file} to {out_dir}/")
+    click.echo(phrasebook(schedule.language)("exported", file=schedule_file, folder=out_dir))
     return OK
 
 
@@ -595,9 +596,11 @@ def diff(out_dir: Path, first: int | None, second: int | None) -> int:
     elif second is None:
         second = numbers[-1]
     changes = api.version_changes(out_dir, first, second)
-    click.echo(f"Version {first} -> {second}: {len(changes)} task(s) changed")
+    later = api.version_schedule(out_dir, second)
+    say = phrasebook(later.language)
+    click.echo(say("version_changes", first=first, second=second, count=len(changes)))
     if changes:
-        click.echo(changes_by_person(changes, api.version_schedule(out_dir, second)))
+        click.echo(changes_by_person(changes, later))
     return OK
 
 
@@ -613,7 +616,8 @@ def restore(out_dir: Path, number: int, no_wait: bool) -> int:
     with _holding(out_dir, no_wait):
         schedule, changes = api.restore(out_dir, number)
     latest = api.versions(out_dir)[-1].number
-    click.echo(f"Restored version {number} as version {latest}: {len(changes)} task(s) changed")
+    say = phrasebook(schedule.language)
+    click.echo(say("restored", number=number, latest=latest, count=len(changes)))
     if changes:
         click.echo(changes_by_person(changes, schedule))
     return OK

@@ -208,6 +208,21 @@ PHRASES: dict[str, LocalText] = {
         "已写入 {folder}/（schedule.json、calendar/、schedule.csv/.xlsx、gantt.png/.html、"
         "changes.csv）",
     ),
+    # ---- the commands that read a folder's versions (export, diff, restore)
+    "exported": LocalText(
+        "Wrote the exports of {file} to {folder}/", "已把 {file} 的导出文件写入 {folder}/"
+    ),
+    "nothing_to_export": LocalText(
+        "{file}: no tasks to export (status {status})", "{file}：没有可导出的任务（状态 {status}）"
+    ),
+    "version_changes": LocalText(
+        "Version {first} -> {second}: {count} task(s) changed",
+        "版本 {first} → {second}：{count} 项任务有变化",
+    ),
+    "restored": LocalText(
+        "Restored version {number} as version {latest}: {count} task(s) changed",
+        "已把版本 {number} 恢复为版本 {latest}：{count} 项任务有变化",
+    ),
     # table headers and notes
     "staff_headers": LocalText("person|id|roles|tasks|person-days", "人员|id|角色|任务数|人天"),
     "staffing_headers": LocalText(

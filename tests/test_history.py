@@ -222,3 +222,20 @@ def test_a_history_from_a_newer_program_is_refused(three_versions):
     result = cli("plan", plans[2], "--out", out, code=2)
     assert "schema version 99 is newer" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_zh_plan_s_versions_are_read_out_in_chinese(tmp_path):
+    quickstart = Path(__file__).resolve().parents[1] / "examples" / "quickstart.yaml"
+    assert "language: zh" in quickstart.read_text("utf-8")
+    out = tmp_path / "out"
+    for _ in range(2):
+        cli("plan", quickstart, "--out", out, "--effort", "1", "--no-suggest", "--quiet")
+    assert cli("diff", out).output.startswith("版本 1 → 2：0 项任务有变化")
+    assert cli("restore", out, 1).output.startswith("已把版本 1 恢复为版本 3：0 项任务有变化")
+    exported = cli("export", out / "schedule.json", "--out", tmp_path / "again").output
+    assert exported.startswith(f"已把 {out / 'schedule.json'} 的导出文件写入 {tmp_path / 'again'}/")
+    assert [line.split()[0] for line in cli("history", out).output.splitlines()[2:]] == [
+        "1",
+        "2",
+        "3",
+    ]
