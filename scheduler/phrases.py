@@ -223,6 +223,9 @@ PHRASES: dict[str, LocalText] = {
         "Restored version {number} as version {latest}: {count} task(s) changed",
         "已把版本 {number} 恢复为版本 {latest}：{count} 项任务有变化",
     ),
+    # ---- the progress display's figures (scheduler/progress.py)
+    "progress_late": LocalText("late {days} day(s)", "延误 {days} 天"),
+    "progress_bound": LocalText("bound {bound}", "下界 {bound}"),
     # table headers and notes
     "staff_headers": LocalText("person|id|roles|tasks|person-days", "人员|id|角色|任务数|人天"),
     "staffing_headers": LocalText(
@@ -248,8 +251,6 @@ PHASES: dict[str, LocalText] = {
     "tie-break": LocalText("tie-break", "细调"),
     "checking fixes": LocalText("checking fixes", "检验改进建议"),
 }
-PROGRESS = {"late": LocalText("late {days} day(s)", "延误 {days} 天"),
-            "bound": LocalText("bound {bound}", "下界 {bound}")}  # fmt: skip
 
 
 def phase_name(phase: str, language: str) -> str:

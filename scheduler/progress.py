@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from scheduler.phrases import PROGRESS, phase_name
+from scheduler.phrases import phase_name, phrasebook
 from scheduler.words import language_of
 
 Progress = Callable[[str, int | None, int | None], None]
@@ -39,7 +39,8 @@ class _Display:
     """The phases seen so far, one line each, and the live line of the current one."""
 
     def __init__(self, stream: TextIO, delay: float, language: str):
-        self.language = language
+        self.language = language_of(language)
+        self.say = phrasebook(language)
         self.console = Console(file=stream, force_terminal=True, highlight=False)
         self.begin = time.monotonic()
         self.delay = delay
@@ -96,14 +97,13 @@ class _Display:
 
     def _line(self, phase: str, late: int | None, bound: int | None) -> str:
         """One phase's line: its name, the seconds since the start, late days and bound."""
-        language = language_of(self.language)
-        name = phase_name(phase, language)
+        name = phase_name(phase, self.language)
         padded = name + " " * max(0, 16 - cell_len(name))  # Chinese takes two cells a character
         parts = [padded, f"{time.monotonic() - self.begin:6.1f} s"]
         if late is not None:
-            parts.append(PROGRESS["late"].get(language).format(days=late))
+            parts.append(self.say("progress_late", days=late))
         if bound is not None:
-            parts.append(PROGRESS["bound"].get(language).format(bound=bound))
+            parts.append(self.say("progress_bound", bound=bound))
         return "  ".join(parts)
 
 

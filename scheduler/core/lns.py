@@ -100,6 +100,8 @@ def improve(
     late = _lateness(problem, starts)
     group_of = group_of_tasks(problem)
     _, own = date_bound(problem)  # each task's least lateness, from its earliest end
+    # only tasks later than their own dates force can gain: the parts solved hold one
+    excess = _excess(late, own)
     passes = [(size, offset) for size in window for offset in (0, size // 2)]
     reproved: int | None = None  # the lateness last given to `reprove`
     idle, turn = 0, 0
@@ -111,8 +113,6 @@ def improve(
             if clock.spent >= budget or clock.out_of_time() or sum(late) <= floor:
                 idle = len(passes)  # nothing left to spend, or nothing to gain: stop
                 break
-            # only tasks later than their own dates force can gain: parts of those
-            excess = [max(0, have - least) for have, least in zip(late, own, strict=True)]
             parts = window_parts(problem, starts, excess, begin, begin + size, group_of)
             for batch in _batches(parts, excess):
                 if clock.spent >= budget or clock.out_of_time():
@@ -124,6 +124,7 @@ def improve(
                         starts[i], resources[i] = answer.starts[k], answer.resources[k]
                 if answers:
                     late = _lateness(problem, starts)
+                    excess = _excess(late, own)
                     gained = True
         idle = 0 if gained else idle + 1
         if (
@@ -147,6 +148,11 @@ def improve(
         return start  # never trade a schedule for a broken one
     bound = min(sum(late), max(floor, start.bounds.get("late", 0)))
     return _as_result(start, starts, resources, late, bound)
+
+
+def _excess(late: list[int], own: list[int]) -> list[int]:
+    """Each task's lateness beyond what its own dates force."""
+    return [max(0, have - least) for have, least in zip(late, own, strict=True)]
 
 
 def _as_result(
