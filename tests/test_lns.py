@@ -253,17 +253,39 @@ def test_a_bound_proven_from_the_search_s_schedule_ends_it_as_optimal():
     start = greedy(problem)
     floor, _ = date_bound(problem)
     plain = lns.improve(problem, start, floor, 4.0, Clock(4.0))
+    assert plain.objectives["late"] > floor, "the search alone leaves it unproven"
     seen = []
 
-    def reprove(schedule):  # as if the parts of the schedule proved its lateness least
+    def reprove(schedule, only_proof):  # tries fail; the full bound proves it least
         assert not violations(problem, list(schedule.starts), list(schedule.resources))
-        seen.append(schedule.objectives["late"])
-        return schedule.objectives["late"]
+        seen.append((schedule.objectives["late"], only_proof))
+        return floor if only_proof else schedule.objectives["late"]
 
     found = lns.improve(problem, start, floor, 4.0, Clock(4.0), reprove=reprove)
-    assert len(seen) == (1 if plain.objectives["late"] > floor else 0)
     assert found.status == OPTIMAL and found.bounds["late"] == found.objectives["late"]
-    assert found.objectives["late"] >= plain.objectives["late"] or not seen
+    assert seen[-1] == (found.objectives["late"], False)
+    tries = seen[:-1]
+    assert tries and all(only_proof for _, only_proof in tries), seen
+    lates = [late for late, _ in tries]
+    assert lates == sorted(set(lates), reverse=True), "one try per pass that gains"
+
+
+def test_a_try_that_proves_the_first_pass_s_schedule_ends_the_search_there():
+    problem = crowded(4)
+    start = greedy(problem)
+    floor, _ = date_bound(problem)
+    seen = []
+
+    def reprove(schedule, only_proof):  # every try proves the schedule least late
+        seen.append((schedule.objectives["late"], only_proof))
+        return schedule.objectives["late"]
+
+    clock = Clock(4.0)
+    found = lns.improve(problem, start, floor, 4.0, clock, reprove=reprove)
+    assert len(seen) == 1 and seen[0][1] is True
+    assert found.status == OPTIMAL and found.objectives["late"] == seen[0][0]
+    assert found.objectives["late"] < start.objectives["late"]
+    assert clock.spent < 4.0
 
 
 def test_parts_late_only_by_their_own_dates_are_not_solved_again():
@@ -309,3 +331,23 @@ def test_the_bound_from_parts_stops_at_a_partition_that_proves_enough():
         assert early.spent <= whole.spent
         cheaper += early.spent < whole.spent
     assert cheaper > 0, "some bound is proven before the last partition"
+
+
+def test_a_try_at_a_proof_gives_up_cheaply_and_proves_what_the_full_bound_proves():
+    given_up = proven = 0
+    for seed in (3, 4, 5, 6):
+        problem = crowded(seed)
+        for schedule in (greedy(problem), lns.improve(problem, greedy(problem), 0, 4.0,
+                                                      Clock(4.0))):  # fmt: skip
+            late = schedule.objectives["late"]
+            whole, tried = Clock(4.0), Clock(4.0)
+            full = window_bound(problem, schedule, 2.0, whole, enough=late)
+            attempt = window_bound(problem, schedule, 2.0, tried, enough=late, only_proof=True)
+            assert date_bound(problem)[0] <= attempt <= full <= late
+            assert tried.spent <= whole.spent
+            if full == late:
+                assert attempt == late
+                proven += 1
+            else:
+                given_up += tried.spent < whole.spent
+    assert proven > 0 and given_up > 0

@@ -162,12 +162,13 @@ def solve(
         # one model of the whole is too large to improve its first schedule: a part at a time
         report("neighbourhoods", _late_of(start), floor)
 
-        def reprove(schedule: Result) -> int:
+        def reprove(schedule: Result, only_proof: bool) -> int:
             # parts of the problem solved alone: small models, a bound the whole one cannot
             # give, and cheaper to prove from the search's schedule than from the first
             share = min(clock.effort * WINDOW_SHARE, _search_budget(problem, clock) - clock.spent)
             found = window_bound(problem, schedule, share, clock, executor,
-                                 enough=schedule.objectives[LATE])  # fmt: skip
+                                 enough=schedule.objectives[LATE],
+                                 only_proof=only_proof)  # fmt: skip
             parts["windows"] = max(parts.get("windows", 0), found)
             return found
 
@@ -844,12 +845,15 @@ def _solve_lateness(
     limit: float | None = None,
     floor: int = 0,
     windows: tuple[list[int], list[int]] | None = None,
+    below: int | None = None,
     **parameters: object,
 ) -> Result:
     """The least lateness with each task's end capped `window` past its due (see the
     module's docstring); its bound is clamped to window + 1, which any schedule breaking a
     cap exceeds, so that it bounds every schedule. `windows`: each task's first and last
-    start when the caller has them (`_windows` of a problem this one was cut from)."""
+    start when the caller has them (`_windows` of a problem this one was cut from).
+    `below`: only whether a schedule less late than that exists: the first one found, or
+    INFEASIBLE with `below` (clamped) as the bound."""
     est, lst = windows or _windows(problem, window)
     if any(e > s for e, s in zip(est, lst, strict=True)):
         return Result(INFEASIBLE)
@@ -857,7 +861,10 @@ def _solve_lateness(
     lateness = built.add_lateness()
     if floor > 0:
         built.model.Add(lateness >= floor)
-    built.model.Minimize(lateness)
+    if below is None:
+        built.model.Minimize(lateness)
+    else:
+        built.model.Add(lateness <= below - 1)
     if hint is not None:
         built.add_hint(hint)
     if limit is None:
@@ -865,16 +872,19 @@ def _solve_lateness(
         limit = clock.remaining() - reserve
     code, solver = clock.run(built.model, limit, workers, **parameters)
     status = _status(code)
+    if below is not None and status == INFEASIBLE:
+        return Result(INFEASIBLE, bounds={LATE: max(floor, _capped(below, window))})
     if status not in (OPTIMAL, FEASIBLE):
         return Result(status)
     starts, resources, late = built.read(solver)
+    proven = _capped(int(solver.BestObjectiveBound()), window) if below is None else 0
     return Result(
-        status,
+        FEASIBLE if below is not None else status,
         starts,
         resources,
         late,
         objectives={LATE: sum(late)},
-        bounds={LATE: max(floor, _capped(int(solver.BestObjectiveBound()), window))},
+        bounds={LATE: max(floor, proven)},
     )
 
 

@@ -61,6 +61,7 @@ class Neighbourhood:
     late: int  # the free tasks' current lateness
     effort: float
     time_limit: float
+    below: int | None = None  # only whether its free tasks can be less late than this
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,21 @@ def improve(
     clock,
     executor: Executor = IN_PROCESS,
     window: tuple[int, ...] = WINDOWS,
-    reprove: Callable[[Result], int] | None = None,
+    reprove: Callable[[Result, bool], int] | None = None,
 ) -> Result:
     """`start` improved neighbourhood by neighbourhood (see the module docstring) until its
     lateness reaches `floor` (a proven lower bound), a round of passes over every window
     size (`window`: periods) and offset gains nothing, or `clock` (cpsat's budget: `spent`,
     `out_of_time`, `time_limit`, `elapsed`) has spent `budget` units of deterministic work.
 
-    `reprove(schedule)` gives a proven lower bound that may be higher than `floor` (a bound
-    from the parts of a good schedule is cheaper to prove than from the first schedule's):
-    it is called with the search's schedule as soon as a pass first gains nothing, and once
-    more with the last schedule when the search ends with work left, if that one is better
-    and not yet proven. Only the parts holding a task later than its own dates force
-    (`bounds.date_bound`) are solved: the others cannot gain."""
+    `reprove(schedule, only_proof)` gives a proven lower bound that may be higher than
+    `floor` (a bound from the parts of a good schedule is cheaper to prove than from the
+    first schedule's): it is called with the search's schedule as soon as a pass first
+    gains nothing, and once more with the last schedule when the search ends with work
+    left, if that one is better and not yet proven; after each pass that gains, it is
+    tried `only_proof`: given up as soon as it cannot prove that schedule optimal. Only
+    the parts holding a task later than its own dates force (`bounds.date_bound`) are
+    solved: the others cannot gain."""
     starts, resources = list(start.starts), list(start.resources)
     late = _lateness(problem, starts)
     group_of = group_of_tasks(problem)
@@ -127,15 +130,12 @@ def improve(
                     excess = _excess(late, own)
                     gained = True
         idle = 0 if gained else idle + 1
-        if (
-            idle == 1
-            and reprove is not None
-            and reproved is None
-            and sum(late) > floor
-            and clock.spent < budget
-        ):
-            reproved = sum(late)
-            floor = max(floor, reprove(_as_result(start, starts, resources, late)))
+        if reprove is not None and sum(late) > floor and clock.spent < budget:
+            if gained:  # a try at proving the new schedule optimal, given up where it fails
+                floor = max(floor, reprove(_as_result(start, starts, resources, late), True))
+            elif idle == 1 and reproved is None:
+                reproved = sum(late)
+                floor = max(floor, reprove(_as_result(start, starts, resources, late), False))
     if (
         reprove is not None
         and sum(late) > floor
@@ -143,7 +143,7 @@ def improve(
         and clock.spent < budget
         and not clock.out_of_time()
     ):
-        floor = max(floor, reprove(_as_result(start, starts, resources, late)))
+        floor = max(floor, reprove(_as_result(start, starts, resources, late), False))
     if violations(problem, starts, resources):
         return start  # never trade a schedule for a broken one
     bound = min(sum(late), max(floor, start.bounds.get("late", 0)))
@@ -226,7 +226,8 @@ def _solve_batch(
 def solve_neighbourhood(item: Neighbourhood) -> Answer:
     """The least lateness of one neighbourhood's free tasks, searched from their current
     places with one CP-SAT worker within its effort (a module-level function of one
-    picklable argument: executors may run it anywhere)."""
+    picklable argument: executors may run it anywhere); with `below`, only whether they
+    can be less late than that (proven not: the bound is `below`)."""
     from scheduler.core import cpsat  # cpsat runs this search: imported when it runs
 
     clock = cpsat._Budget(item.effort, item.time_limit)
@@ -239,9 +240,11 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
     hint = Result(FEASIBLE, tuple(item.starts[k] for k in kept),
                   tuple(item.resources[k] for k in kept))  # fmt: skip
     windows = ([est[k] for k in kept], [lst[k] for k in kept])
-    found = cpsat._solve_lateness(problem, window, clock, 1, hint, item.effort, windows=windows)
+    found = cpsat._solve_lateness(problem, window, clock, 1, hint, item.effort, windows=windows,
+                                  below=item.below)  # fmt: skip
     if not found.has_solution:
-        return Answer(None, None, item.late, clock.spent, clock.cut_short)
+        return Answer(None, None, item.late, clock.spent, clock.cut_short,
+                      found.bounds.get("late", 0))  # fmt: skip
     return Answer(
         found.starts[:n], found.resources[:n], found.objectives["late"], clock.spent,
         clock.cut_short, found.bounds["late"],

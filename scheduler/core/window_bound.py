@@ -20,15 +20,16 @@ Double Eleven), the parts are small enough to prove, and the sum is the optimum 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 
 import networkx as nx
 
 from scheduler.core.bounds import date_bound, earliest_ends
-from scheduler.core.lns import SUB_EFFORT, Neighbourhood, solve_neighbourhood
+from scheduler.core.lns import SUB_EFFORT, Answer, Neighbourhood, solve_neighbourhood
 from scheduler.core.problem import Precedence, Problem
 from scheduler.core.result import Result
-from scheduler.executors import IN_PROCESS, Executor
+from scheduler.executors import IN_PROCESS, Executor, width_of
 
 WIDTHS = (20, 60)  # periods per window (four and twelve working weeks), each at two offsets
 MAX_PART = 400  # tasks in one part, at most: a larger one is left to its date bound
@@ -41,13 +42,17 @@ def window_bound(
     clock,
     executor: Executor = IN_PROCESS,
     enough: int | None = None,
+    only_proof: bool = False,
 ) -> int:
     """The largest sum, over the partitions tried, of each part's proven least lateness
     (see the module docstring), spending at most `budget` units of deterministic work on
     `clock` (cpsat's budget: `spent`, `time_limit`, `elapsed`); never below the date bound.
     The partitions are solved one after the other, and the rest left untried once one of
     them bounds the lateness by `enough` (the lateness of a known schedule: no bound can
-    be higher)."""
+    be higher). A partition is given up as soon as its parts left cannot lift it above
+    the best sum so far. With `only_proof`, a cheap try at proving `enough` optimal, each
+    part is only asked whether it can be less late than in `start`, and the try ends at
+    the first partition that falls short of `enough`: it costs a part where it fails."""
     ends = earliest_ends(problem)
     dates, own = date_bound(problem, ends)
     firsts = [end - task.duration for end, task in zip(ends, problem.tasks, strict=True)]
@@ -58,34 +63,74 @@ def window_bound(
     todo = []
     for k, parts in enumerate(partitions):
         for members in parts:
-            if len(members) <= MAX_PART and sum(late[i] for i in members) > sum(
-                own[i] for i in members
-            ):
-                todo.append((k, members))
+            gain = sum(late[i] - own[i] for i in members)  # the most its part can add
+            if len(members) <= MAX_PART and gain > 0:
+                todo.append((k, members, gain))
     per_part = min(SUB_EFFORT, budget / max(1, len(todo)))
     best = dates
     for k in range(len(partitions)):
-        mine = [members for j, members in todo if j == k]
-        items = [_neighbourhood(problem, members, firsts, start, late, per_part, clock)
-                 for members in mine]  # fmt: skip
+        mine = sorted(
+            ((members, gain) for j, members, gain in todo if j == k), key=lambda part: -part[1]
+        )  # the likeliest to fall short first
+        hope = dates + sum(gain for _, gain in mine)  # the partition's sum at the most
+        goal = max(best + 1, enough if only_proof and enough is not None else 0)
         extra = 0  # what the partition's solved parts add to the date bound
-        for members, answer in zip(mine, executor.map(solve_neighbourhood, items), strict=True):
+        solved = _solved(problem, mine, firsts, start, per_part, clock, executor, only_proof)
+        if hope < goal:
+            continue  # out of reach: left unsolved
+        for (members, gain), answer in solved:
             clock.spent += answer.effort
             clock.cut_short = clock.cut_short or answer.cut_short
-            extra += max(0, answer.bound - sum(own[i] for i in members))
+            got = max(0, answer.bound - sum(own[i] for i in members))
+            extra += got
+            hope -= gain - got
+            if hope < goal:
+                break
         best = max(best, dates + extra)
-        if enough is not None and best >= enough:
-            break
+        if (enough is not None and best >= enough) or (only_proof and hope < goal):
+            break  # proven; or a try at a proof that fell short
     return best
 
 
-def _neighbourhood(problem: Problem, members: list[int], firsts: list[int], start: Result,
-                   late: list[int], effort: float, clock) -> Neighbourhood:  # fmt: skip
-    """The sub-solve of the part `members` alone, from its places in `start`."""
+def _solved(
+    problem: Problem,
+    parts: list[tuple[list[int], int]],
+    firsts: list[int],
+    start: Result,
+    effort: float,
+    clock,
+    executor: Executor,
+    only_proof: bool,
+) -> Iterator[tuple[tuple[list[int], int], Answer]]:
+    """Each part (members, gain) with the answer of its sub-solve, in order, as many solved
+    at once as `executor` runs: a caller that stops early leaves the rest unsolved. With
+    `only_proof`, a sub-solve only asks whether its part can be less late than now."""
+    width = width_of(executor)
+    late = start.lateness
+    for at in range(0, len(parts), width):
+        chunk = parts[at : at + width]
+        items = [_neighbourhood(problem, members, firsts, start, late, effort, clock, only_proof)
+                 for members, _ in chunk]  # fmt: skip
+        yield from zip(chunk, executor.map(solve_neighbourhood, items), strict=True)
+
+
+def _neighbourhood(
+    problem: Problem,
+    members: list[int],
+    firsts: list[int],
+    start: Result,
+    late: list[int],
+    effort: float,
+    clock,
+    only_proof: bool,
+) -> Neighbourhood:
+    """The sub-solve of the part `members` alone, from its places in `start` (with
+    `only_proof`: whether it can be less late than there)."""
+    now = sum(late[i] for i in members)
     return Neighbourhood(
         _part(problem, members, firsts), tuple(members),
         tuple(start.starts[i] for i in members), tuple(start.resources[i] for i in members),
-        sum(late[i] for i in members), effort, max(0.1, clock.time_limit - clock.elapsed()),
+        now, effort, max(0.1, clock.time_limit - clock.elapsed()), now if only_proof else None,
     )  # fmt: skip
 
 
