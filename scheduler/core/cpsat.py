@@ -7,7 +7,8 @@ solve; the second keeps the first's optimum, starts from its solution and, where
 no delay, keeps its choice of resources (the heuristic spreads work evenly). The first is the
 contract's objective and decides the status (`optimal` once its optimum is proven); the
 second is a tie-break polished within a share of the effort, and its proven bound is
-reported beside its value.
+reported beside its value; a large problem's is polished a window of the schedule at a
+time (`polish.py`: one model of it spent its share in presolve), without a bound.
 
 One answer: every limit that decides a result is deterministic work, never seconds. The
 `effort` is counted in CP-SAT's deterministic time (summed over the solves); with more than
@@ -66,6 +67,7 @@ from scheduler.core.chain_bound import backlog_bounds
 from scheduler.core.check import violations
 from scheduler.core.greedy import deadline_first_schedule, serial_schedule
 from scheduler.core.lns import SUB_EFFORT
+from scheduler.core.polish import polish
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
 from scheduler.core.result import FEASIBLE, INFEASIBLE, OPTIMAL, UNKNOWN, Result
@@ -215,6 +217,8 @@ def solve(
         report("least change", first.objectives[LATE], first.bounds.get(LATE))
         first = _solve_changes(problem, window, first, clock, workers)
     report("tie-break", first.objectives[LATE], first.bounds.get(LATE))
+    if large:
+        return clock.stamp(_polish_delay(problem, window, first, clock, executor))
     second = _solve_delay(problem, window, first, clock, workers)
     return clock.stamp(second if second.has_solution else first)
 
@@ -969,6 +973,18 @@ def _solve_delay(
     if best is None:
         return Result(UNKNOWN)
     return replace(best, bounds={**first.bounds, DELAY: min(bound, best.objectives[DELAY])})
+
+
+def _polish_delay(
+    problem: Problem, window: int | None, first: Result, clock: _Budget, executor: Executor
+) -> Result:
+    """The tie-break of a large problem, a window of the schedule at a time (`polish.py`)
+    within its share of the effort: no task later, the delay no higher."""
+    est, _ = _windows(problem, window)
+    budget = clock.spent + clock.effort * POLISH_SHARE
+    polished, delay = polish(problem, first, est, preferred_starts(problem), budget, clock,
+                             executor)  # fmt: skip
+    return replace(polished, objectives={**first.objectives, DELAY: delay})
 
 
 def _delay_bound(solver: cp_model.CpSolver, kept: int) -> int:

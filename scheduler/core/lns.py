@@ -235,7 +235,7 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
     window = max(cpsat.LATE_WINDOW, cpsat._overshoot(item.problem, hint))
     n = len(item.free)
     est, lst = cpsat._windows(item.problem, window)
-    kept = _in_reach(item.problem, n, est, lst)
+    kept = in_reach(item.problem, n, est, lst)
     problem = replace(item.problem, tasks=tuple(item.problem.tasks[k] for k in kept))
     hint = Result(FEASIBLE, tuple(item.starts[k] for k in kept),
                   tuple(item.resources[k] for k in kept))  # fmt: skip
@@ -251,7 +251,7 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
     )  # fmt: skip
 
 
-def _in_reach(problem: Problem, free: int, est: list[int], lst: list[int]) -> list[int]:
+def in_reach(problem: Problem, free: int, est: list[int], lst: list[int]) -> list[int]:
     """The sub-problem's tasks its model needs: the `free` first ones, and the pinned ones
     whose work overlaps the periods the free ones may take (est .. lst + duration). A pinned
     task outside them can meet no free task on a resource (pinned tasks have no

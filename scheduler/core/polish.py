@@ -1,0 +1,230 @@
+"""The tie-break a part at a time: the least delay, once the lateness is settled.
+
+The tie-break (cpsat's `_solve_delay`) starts every task as early as it can (or as near its
+preferred start) among the schedules of least lateness. One model of a large problem is
+too large for it: a store's year of 700 tasks spent its whole share in CP-SAT's presolve
+and came back with nothing. So a large problem is polished a window at a time, like the
+large-neighbourhood search of `lns.py`: the tasks running in a window of the schedule are
+re-placed by CP-SAT with every other task where it is, for the least delay of the window's
+tasks (and, at equal delay, the most of them on the resource they had). None of them may
+end later than its time now allows (its lateness now, a deadline), so no task gets later;
+a task back at its place of the previous version stays there, so nothing more changes.
+Windows go from the first period to the last and again shifted by half a window, until a
+pass gains nothing or the effort is spent; each sub-solve is bounded by deterministic work
+on one worker with a fixed seed, so the same schedule and effort give the same polish.
+What it costs: a better order of tasks far apart in time is found only as far as a window
+reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from scheduler.core.check import violations
+from scheduler.core.lns import in_reach, sub_problem
+from scheduler.core.problem import Problem
+from scheduler.core.result import Result
+from scheduler.core.windows import earliest_starts, latest_starts
+from scheduler.executors import IN_PROCESS, Executor
+
+WINDOW = 20  # periods per window (four working weeks), at two offsets
+PART_EFFORT = 0.25  # deterministic work per window, at most
+MAX_FREE = 200  # tasks free in one window, at most (the earliest-starting ones)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One sub-solve's input: the window's free tasks first in `problem`, then the pinned."""
+
+    problem: Problem
+    free: int  # how many of the sub-problem's tasks are free
+    starts: tuple[int, ...]  # the sub-problem's schedule now (its hint)
+    resources: tuple[int, ...]
+    est: tuple[int, ...]  # each task's earliest start in the whole problem (delay from it)
+    preferred: tuple[int | None, ...]
+    effort: float
+    time_limit: float
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A sub-solve's answer: the free tasks' better places, or None, and the work spent."""
+
+    starts: tuple[int, ...] | None
+    resources: tuple[int, ...] | None
+    effort: float
+    cut_short: bool
+    settled: bool = False  # proven the least: solving the window again gains nothing
+
+
+def polish(
+    problem: Problem,
+    start: Result,
+    est: list[int],
+    preferred: list[int | None],
+    budget: float,
+    clock,
+    executor: Executor = IN_PROCESS,
+) -> tuple[Result, int]:
+    """`start` with less delay (periods after `est`, or away from `preferred` where a task
+    has one), window by window (see the module docstring), within `budget` units of
+    deterministic work on `clock` (cpsat's budget); its lateness, task by task, no higher.
+    Returns the schedule and its delay."""
+    starts, resources = list(start.starts), list(start.resources)
+    caps = _deadlines(problem, start.lateness)
+    settled: dict[int, tuple] = {}  # window -> the input it was last settled for
+    gained = True
+    while gained:  # a pass over every window at both offsets, until one gains nothing
+        gained = False
+        for offset in (0, WINDOW // 2):
+            for begin in range(offset - WINDOW if offset else 0, problem.horizon, WINDOW):
+                if clock.spent >= budget or clock.out_of_time():
+                    return _result(problem, start, starts, resources, est, preferred)
+                free = _free(problem, starts, resources, begin)
+                item = _window(problem, starts, resources, free, caps, est, preferred,
+                               min(PART_EFFORT, budget - clock.spent), clock)  # fmt: skip
+                if item is None or settled.get(begin) == _input(item):
+                    continue  # nothing to gain, or solved already from just this
+                (answer,) = executor.map(solve_window, [item])
+                clock.spent += answer.effort
+                clock.cut_short = clock.cut_short or answer.cut_short
+                settled.pop(begin, None)
+                if answer.starts is None:
+                    if answer.settled:
+                        settled[begin] = _input(item)
+                    continue
+                for k, i in enumerate(free):
+                    starts[i], resources[i] = answer.starts[k], answer.resources[k]
+                gained = True
+                if answer.settled:  # its best: settled for the window as it is now
+                    after = _window(problem, starts, resources, free, caps, est, preferred,
+                                    0.0, clock)  # fmt: skip
+                    if after is not None:
+                        settled[begin] = _input(after)
+    return _result(problem, start, starts, resources, est, preferred)
+
+
+def _input(item: Window) -> tuple:
+    """What a window's answer depends on: its sub-problem and where its tasks are now."""
+    return item.problem, item.starts, item.resources
+
+
+def _result(problem: Problem, start: Result, starts: list[int], resources: list[int],
+            est: list[int], preferred: list[int | None]) -> tuple[Result, int]:  # fmt: skip
+    """`start` with the polished places, unless they break a rule or make a task later."""
+    late = tuple(
+        0 if t.due is None else max(0, problem.time(s + t.duration - 1) - t.due)
+        for t, s in zip(problem.tasks, starts, strict=True)
+    )
+    if violations(problem, starts, resources) or any(
+        now > was for now, was in zip(late, start.lateness, strict=True)
+    ):
+        return start, _delay(list(start.starts), est, preferred)
+    polished = replace(start, starts=tuple(starts), resources=tuple(resources), lateness=late)
+    return polished, _delay(starts, est, preferred)
+
+
+def _delay(starts: list[int], est: list[int], preferred: list[int | None]) -> int:
+    """The tie-break's delay of a schedule (cpsat's `_Model.delay`)."""
+    return sum(
+        s - e if p is None else abs(s - p) for s, e, p in zip(starts, est, preferred, strict=True)
+    )
+
+
+def _deadlines(problem: Problem, lateness: tuple[int, ...]) -> list[int | None]:
+    """Each task's exclusive end, at the latest, that keeps it no later than `lateness`."""
+    caps: list[int | None] = []
+    last_of: dict[int, int] = {}
+    for task, late in zip(problem.tasks, lateness, strict=True):
+        if task.due is None:
+            caps.append(task.deadline)
+            continue
+        limit = task.due + late
+        if limit not in last_of:
+            last_of[limit] = _last_period_by(problem, limit)
+        cap = last_of[limit] + 1
+        caps.append(cap if task.deadline is None else min(cap, task.deadline))
+    return caps
+
+
+def _last_period_by(problem: Problem, time: int) -> int:
+    """The last period whose time label is at most `time` (-1: none)."""
+    low, high = -1, problem.horizon - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if problem.time(middle) <= time:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _free(problem: Problem, starts: list[int], resources: list[int], begin: int) -> list[int]:
+    """The tasks free in the window from `begin`: those running in it, but for pinned ones
+    and those at their place of the previous version; the MAX_FREE earliest-starting."""
+    end = begin + WINDOW
+    free = [
+        i
+        for i, t in enumerate(problem.tasks)
+        if starts[i] < end
+        and starts[i] + t.duration > begin
+        and t.fixed_start is None
+        and t.previous != (starts[i], resources[i])
+    ]
+    return sorted(free, key=lambda i: (starts[i], i))[:MAX_FREE]
+
+
+def _window(problem: Problem, starts: list[int], resources: list[int], free: list[int],
+            caps: list[int | None], est: list[int], preferred: list[int | None],
+            effort: float, clock) -> Window | None:  # fmt: skip
+    """The sub-solve placing the tasks `free`; None when none of them can start sooner."""
+    if not any(
+        (starts[i] > est[i]) if preferred[i] is None else starts[i] != preferred[i] for i in free
+    ):
+        return None
+    sub, s, r = sub_problem(problem, starts, resources, free)
+    tasks = list(sub.tasks)
+    for k, i in enumerate(free):
+        tasks[k] = replace(tasks[k], due=None, deadline=_earlier(tasks[k].deadline, caps[i]))
+    sub = replace(sub, tasks=tuple(tasks))
+    first, last = earliest_starts(sub), latest_starts(sub)
+    if any(e > s for e, s in zip(first, last, strict=True)):
+        return None  # (not where it is now: a schedule it keeps fits)
+    kept = in_reach(sub, len(free), first, last)  # the pinned tasks it may meet
+    return Window(
+        replace(sub, tasks=tuple(sub.tasks[k] for k in kept)), len(free),
+        tuple(s[k] for k in kept), tuple(r[k] for k in kept),
+        tuple(est[free[k]] if k < len(free) else s[k] for k in kept),
+        tuple(preferred[free[k]] if k < len(free) else None for k in kept),
+        effort, max(0.1, clock.time_limit - clock.elapsed()),
+    )  # fmt: skip
+
+
+def _earlier(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def solve_window(item: Window) -> Placed:
+    """The least delay of one window's free tasks (then the most of them on their resource
+    now), searched from their current places with one CP-SAT worker within its effort; the
+    places only when better (a module-level function of one picklable argument)."""
+    from scheduler.core import cpsat  # cpsat runs this search: imported when it runs
+
+    clock = cpsat._Budget(item.effort, item.time_limit)
+    problem = item.problem
+    built = cpsat._Model(problem, earliest_starts(problem), latest_starts(problem))
+    delay = built.delay(list(item.est), list(item.preferred))
+    same = [built.vars[k].chosen.get(item.resources[k]) for k in range(item.free)]
+    same = [literal for literal in same if literal is not None]  # on its resource now
+    built.model.Minimize(delay * (len(same) + 1) - sum(same))
+    built.add_hint(Result(cpsat.FEASIBLE, item.starts, item.resources))
+    code, solver = clock.run(built.model, item.effort, 1, cp_model_probing_level=0)
+    now = _delay(list(item.starts), list(item.est), list(item.preferred))
+    settled = cpsat._status(code) == cpsat.OPTIMAL
+    if cpsat._status(code) not in (cpsat.OPTIMAL, cpsat.FEASIBLE) or (
+        solver.ObjectiveValue() >= now * (len(same) + 1) - len(same)
+    ):
+        return Placed(None, None, clock.spent, clock.cut_short, settled)
+    starts, resources, _ = built.read(solver)
+    return Placed(starts[: item.free], resources[: item.free], clock.spent, clock.cut_short,
+                  settled)  # fmt: skip
