@@ -979,12 +979,18 @@ def _polish_delay(
     problem: Problem, window: int | None, first: Result, clock: _Budget, executor: Executor
 ) -> Result:
     """The tie-break of a large problem, a window of the schedule at a time (`polish.py`)
-    within its share of the effort: no task later, the delay no higher."""
+    within its share of the effort: no task later (some may end sooner), the delay no
+    higher."""
     est, _ = _windows(problem, window)
     budget = clock.spent + clock.effort * POLISH_SHARE
     polished, delay = polish(problem, first, est, preferred_starts(problem), budget, clock,
                              executor)  # fmt: skip
-    return replace(polished, objectives={**first.objectives, DELAY: delay})
+    late = sum(polished.lateness)
+    return replace(
+        polished,
+        status=OPTIMAL if late <= first.bounds.get(LATE, 0) else first.status,
+        objectives={**first.objectives, LATE: late, DELAY: delay},
+    )
 
 
 def _delay_bound(solver: cp_model.CpSolver, kept: int) -> int:

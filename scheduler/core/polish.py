@@ -184,8 +184,11 @@ def _window(problem: Problem, starts: list[int], resources: list[int], free: lis
         return None
     sub, s, r = sub_problem(problem, starts, resources, free)
     tasks = list(sub.tasks)
-    for k, i in enumerate(free):
-        tasks[k] = replace(tasks[k], due=None, deadline=_earlier(tasks[k].deadline, caps[i]))
+    for k, i in enumerate(free):  # no later than now allows, no sooner than the whole's model
+        low = min(est[i], starts[i])
+        release = low if tasks[k].release is None else max(tasks[k].release, low)
+        tasks[k] = replace(tasks[k], due=None, release=release,
+                           deadline=_earlier(tasks[k].deadline, caps[i]))  # fmt: skip
     sub = replace(sub, tasks=tuple(tasks))
     first, last = earliest_starts(sub), latest_starts(sub)
     if any(e > s for e, s in zip(first, last, strict=True)):
