@@ -330,12 +330,17 @@ def group_of_tasks(problem: Problem) -> list[int]:
 
 
 def sub_problem(
-    problem: Problem, starts: list[int], resources: list[int], free: list[int]
+    problem: Problem,
+    starts: list[int],
+    resources: list[int],
+    free: list[int],
+    near: tuple[int, int] | None = None,
 ) -> tuple[Problem, list[int], list[int]]:
     """The problem of placing the `free` tasks with every other task where it is: their
     precedences with fixed tasks become releases and deadlines, fixed tasks on a resource
-    the free ones may use stay there as pinned tasks without a due date. Returns it and
-    its current schedule (free tasks first, in the order given)."""
+    the free ones may use stay there as pinned tasks without a due date (with `near`, the
+    periods [low, high) the free tasks stay in, only those whose work overlaps them).
+    Returns it and its current schedule (free tasks first, in the order given)."""
     chosen = set(free)
     index = {i: k for k, i in enumerate(free)}
     release = {i: problem.tasks[i].release for i in free}
@@ -360,8 +365,9 @@ def sub_problem(
         for r in (*problem.tasks[i].resources, *(u for u, _ in problem.tasks[i].uses))
     }
     fixed = []
+    low, high = near or (0, problem.horizon)
     for j, task in enumerate(problem.tasks):
-        if j in chosen:
+        if j in chosen or starts[j] >= high or starts[j] + task.duration <= low:
             continue
         own = (resources[j],) if resources[j] >= 0 else ()
         if not usable.intersection((*own, *(u for u, _ in task.uses))):

@@ -12,6 +12,7 @@ a task back at its place of the previous version stays there, so nothing more ch
 Windows go from the first period to the last and again shifted by half a window, until a
 pass gains nothing or the effort is spent; each sub-solve is bounded by deterministic work
 on one worker with a fixed seed, so the same schedule and effort give the same polish.
+Each task of a window stays between its earliest start and one window after its end now.
 What it costs: a better order of tasks far apart in time is found only as far as a window
 reaches.
 """
@@ -182,17 +183,20 @@ def _window(problem: Problem, starts: list[int], resources: list[int], free: lis
         (starts[i] > est[i]) if preferred[i] is None else starts[i] != preferred[i] for i in free
     ):
         return None
-    sub, s, r = sub_problem(problem, starts, resources, free)
+    # each free task stays between its start in the whole model (or sooner, if it is
+    # there now) and a window after its end now, no later than its lateness now allows
+    lows = [min(est[i], starts[i]) for i in free]
+    ends = [_earlier(caps[i], starts[i] + problem.tasks[i].duration + WINDOW) for i in free]
+    sub, s, r = sub_problem(problem, starts, resources, free, (min(lows), max(ends)))
     tasks = list(sub.tasks)
-    for k, i in enumerate(free):  # no later than now allows, no sooner than the whole's model
-        low = min(est[i], starts[i])
-        release = low if tasks[k].release is None else max(tasks[k].release, low)
-        tasks[k] = replace(tasks[k], due=None, release=release,
-                           deadline=_earlier(tasks[k].deadline, caps[i]))  # fmt: skip
+    for k, (low, end) in enumerate(zip(lows, ends, strict=True)):
+        task = tasks[k]
+        release = low if task.release is None else max(task.release, low)
+        tasks[k] = replace(task, due=None, release=release, deadline=_earlier(task.deadline, end))
     sub = replace(sub, tasks=tuple(tasks))
     first, last = earliest_starts(sub), latest_starts(sub)
     if any(e > s for e, s in zip(first, last, strict=True)):
-        return None  # (not where it is now: a schedule it keeps fits)
+        return None  # (a guard: the schedule now fits these windows)
     kept = in_reach(sub, len(free), first, last)  # the pinned tasks it may meet
     return Window(
         replace(sub, tasks=tuple(sub.tasks[k] for k in kept)), len(free),

@@ -12,11 +12,20 @@ import dataclasses
 
 from scheduler.core.problem import Precedence, Problem, Scale
 
+_last_sorted: tuple = (None, ())  # the last problem sorted, and its precedences in order
 
-def topological_precedences(problem: Problem) -> list[Precedence]:
-    """The precedences sorted so that every task's incoming ones come after its preds'."""
+
+def topological_precedences(problem: Problem) -> tuple[Precedence, ...]:
+    """The precedences sorted so that every task's incoming ones come after its preds'
+    (kept for the last problem asked: a search asks for the same one again and again)."""
+    global _last_sorted
+    last = _last_sorted  # one read: another thread may replace it meanwhile
+    if last[0] is problem:
+        return last[1]
     order = {task: i for i, task in enumerate(topological_order(problem))}
-    return sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred]))
+    ordered = tuple(sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred])))
+    _last_sorted = (problem, ordered)
+    return ordered
 
 
 def topological_order(problem: Problem) -> list[int]:
