@@ -10,9 +10,10 @@ tasks (and, at equal delay, the most of them on the resource they had). None of 
 end later than its time now allows (its lateness now, a deadline), so no task gets later;
 a task back at its place of the previous version stays there, so nothing more changes.
 Windows go from the first period to the last and again shifted by half a window, until a
-pass gains nothing or the effort is spent; each sub-solve is bounded by deterministic work
-on one worker with a fixed seed, so the same schedule and effort give the same polish.
-Each task of a window stays between its earliest start and one window after its end now.
+pass lowers the delay by less than MIN_GAIN of it or the effort is spent; each sub-solve
+is bounded by deterministic work on one worker with a fixed seed, so the same schedule and
+effort give the same polish. Each task of a window stays between its earliest start and
+one window after its end now.
 What it costs: a better order of tasks far apart in time is found only as far as a window
 reaches.
 """
@@ -31,6 +32,7 @@ from scheduler.executors import IN_PROCESS, Executor
 WINDOW = 20  # periods per window (four working weeks), at two offsets
 PART_EFFORT = 0.25  # deterministic work per window, at most
 MAX_FREE = 200  # tasks free in one window, at most (the earliest-starting ones)
+MIN_GAIN = 0.01  # of the delay: a pass that lowers it by less is the last
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ def polish(
     caps = _deadlines(problem, start.lateness)
     settled: dict[int, tuple] = {}  # window -> the input it was last settled for
     gained = True
-    while gained:  # a pass over every window at both offsets, until one gains nothing
-        gained = False
+    while gained:  # a pass over every window at both offsets, until one gains too little
+        gained, before = False, _delay(starts, est, preferred)
         for offset in (0, WINDOW // 2):
             for begin in range(offset - WINDOW if offset else 0, problem.horizon, WINDOW):
                 if clock.spent >= budget or clock.out_of_time():
@@ -102,6 +104,7 @@ def polish(
                                     0.0, clock)  # fmt: skip
                     if after is not None:
                         settled[begin] = _input(after)
+        gained = gained and before - _delay(starts, est, preferred) >= MIN_GAIN * before
     return _result(problem, start, starts, resources, est, preferred)
 
 
