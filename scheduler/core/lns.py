@@ -48,6 +48,9 @@ WINDOWS = (20, 60)  # periods per window, in turn (four and twelve working weeks
 SUB_EFFORT = 1.0  # deterministic work per neighbourhood sub-solve, at most
 MAX_FREE = 600  # tasks of a window's part, at most (the earliest-starting ones)
 CHUNK = 200  # tasks free in one sub-solve, at most: a larger part goes a slice at a time
+# CP-SAT's presolve probing spent most of a sub-solve's work (a store's year: 0.1-0.2 units
+# each, the same answers in a tenth of it without)
+SUB_PARAMETERS = {"cp_model_probing_level": 0}
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ def solve_neighbourhood(item: Neighbourhood) -> Answer:
                   tuple(item.resources[k] for k in kept))  # fmt: skip
     windows = ([est[k] for k in kept], [lst[k] for k in kept])
     found = cpsat._solve_lateness(problem, window, clock, 1, hint, item.effort, windows=windows,
-                                  below=item.below)  # fmt: skip
+                                  below=item.below, **SUB_PARAMETERS)  # fmt: skip
     if not found.has_solution:
         return Answer(None, None, item.late, clock.spent, clock.cut_short,
                       found.bounds.get("late", 0))  # fmt: skip
