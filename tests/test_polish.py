@@ -108,3 +108,44 @@ def test_a_large_problem_s_tie_break_reports_the_delay_of_its_schedule():
     assert result.objectives["late"] == lateness(problem, result.starts)
     est, _ = cpsat._windows(problem, cpsat.LATE_WINDOW)
     assert result.objectives["delay"] == delay(result.starts, est, preferred_starts(problem))
+
+
+def two_stores(seed: int):
+    """Two crowded problems side by side, sharing no resource and no precedence."""
+    a, b = crowded(seed), crowded(seed + 1)
+    shift = len(a.resources)
+    moved = tuple(replace(t, resources=tuple(r + shift for r in t.resources)) for t in b.tasks)
+    links = tuple(
+        replace(p, pred=p.pred + len(a.tasks), succ=p.succ + len(a.tasks)) for p in b.precedences
+    )
+    return replace(
+        a,
+        tasks=a.tasks + moved,
+        resources=a.resources + b.resources,
+        precedences=a.precedences + links,
+    )
+
+
+def test_the_groups_of_a_window_that_share_nobody_are_solved_side_by_side():
+    class Recording:
+        """Runs every call here and keeps how many came at once."""
+
+        def __init__(self):
+            self.sizes = []
+
+        def map(self, fn, items):
+            self.sizes.append(len(items))
+            return IN_PROCESS.map(fn, items)
+
+    problem = two_stores(3)
+    floor, _ = date_bound(problem)
+    start = lns.improve(problem, greedy(problem), floor, 4.0, Clock(4.0))
+    est, _ = cpsat._windows(problem, cpsat.LATE_WINDOW)
+    preferred = preferred_starts(problem)
+    recording = Recording()
+    found, value = polish.polish(problem, start, est, preferred, 2.0, Clock(2.0), recording)
+    assert max(recording.sizes) == 2, recording.sizes
+    assert not violations(problem, list(found.starts), list(found.resources))
+    after = each_lateness(problem, found.starts)
+    assert all(now <= was for now, was in zip(after, start.lateness, strict=True))
+    assert value == delay(found.starts, est, preferred) < delay(start.starts, est, preferred)

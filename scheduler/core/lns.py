@@ -41,7 +41,7 @@ from scheduler.core.bounds import date_bound
 from scheduler.core.check import violations
 from scheduler.core.problem import Problem, Task
 from scheduler.core.result import FEASIBLE, OPTIMAL, Result
-from scheduler.core.windows import follow, latest_before, topological_precedences
+from scheduler.core.windows import follow, latest_before, per_problem, topological_precedences
 from scheduler.executors import IN_PROCESS, Executor
 
 WINDOWS = (20, 60)  # periods per window, in turn (four and twelve working weeks)
@@ -349,7 +349,8 @@ def sub_problem(
     release = {i: problem.tasks[i].release for i in free}
     deadline = {i: problem.tasks[i].deadline for i in free}
     kept = []
-    for p in topological_precedences(problem):
+    ordered, touching = topological_precedences(problem), _precedences_of(problem)
+    for p in (ordered[k] for k in sorted({k for i in free for k in touching[i]})):
         if p.succ in chosen and p.pred not in chosen:
             at = follow(problem, p, starts[p.pred])
             release[p.succ] = at if release[p.succ] is None else max(release[p.succ], at)
@@ -369,7 +370,9 @@ def sub_problem(
     }
     fixed = []
     low, high = near or (0, problem.horizon)
-    for j, task in enumerate(problem.tasks):
+    on = _tasks_on(problem)
+    for j in sorted({j for r in usable for j in on[r]}):
+        task = problem.tasks[j]
         if j in chosen or starts[j] >= high or starts[j] + task.duration <= low:
             continue
         own = (resources[j],) if resources[j] >= 0 else ()
@@ -390,3 +393,23 @@ def sub_problem(
     sub = replace(problem, tasks=tuple(tasks), precedences=tuple(kept), hint={})
     order = [*free, *fixed]
     return sub, [starts[i] for i in order], [resources[i] for i in order]
+
+
+@per_problem
+def _precedences_of(problem: Problem) -> list[list[int]]:
+    """For each task, the positions in `topological_precedences` of its precedences."""
+    touching: list[list[int]] = [[] for _ in problem.tasks]
+    for k, p in enumerate(topological_precedences(problem)):
+        touching[p.pred].append(k)
+        touching[p.succ].append(k)
+    return touching
+
+
+@per_problem
+def _tasks_on(problem: Problem) -> list[list[int]]:
+    """For each resource, the tasks that may hold it (one of theirs, or one they use)."""
+    on: list[list[int]] = [[] for _ in problem.resources]
+    for j, task in enumerate(problem.tasks):
+        for r in {*task.resources, *(u for u, _ in task.uses)}:
+            on[r].append(j)
+    return on

@@ -4,9 +4,11 @@ The tie-break (cpsat's `_solve_delay`) starts every task as early as it can (or 
 preferred start) among the schedules of least lateness. One model of a large problem is
 too large for it: a store's year of 700 tasks spent its whole share in CP-SAT's presolve
 and came back with nothing. So a large problem is polished a window at a time, like the
-large-neighbourhood search of `lns.py`: the tasks running in a window of the schedule are
-re-placed by CP-SAT with every other task where it is, for the least delay of the window's
-tasks (and, at equal delay, the most of them on the resource they had). None of them may
+large-neighbourhood search of `lns.py`: the tasks running in a window of the schedule, in
+groups that share no resource and no precedence (stores with their own people), are
+re-placed by CP-SAT with every other task where it is, for the least delay of the group's
+tasks (and, at equal delay, the most of them on the resource they had); the groups of a
+window are independent sub-solves, run through the executor. None of them may
 end later than its time now allows (its lateness now, a deadline), so no task gets later;
 a task back at its place of the previous version stays there, so nothing more changes.
 Windows go from the first period to the last and again shifted by half a window, until a
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import networkx as nx
+
 from scheduler.core.check import violations
-from scheduler.core.lns import in_reach, sub_problem
+from scheduler.core.lns import group_of_tasks, in_reach, sub_problem
 from scheduler.core.problem import Problem
 from scheduler.core.result import Result
 from scheduler.core.windows import earliest_starts, latest_starts
@@ -75,7 +79,8 @@ def polish(
     Returns the schedule and its delay."""
     starts, resources = list(start.starts), list(start.resources)
     caps = _deadlines(problem, start.lateness)
-    settled: dict[int, tuple] = {}  # window -> the input it was last settled for
+    group_of = group_of_tasks(problem)
+    settled: dict[tuple[int, int], tuple] = {}  # (window, part) -> its input when settled
     gained = True
     while gained:  # a pass over every window at both offsets, until one gains too little
         gained, before = False, _delay(starts, est, preferred)
@@ -83,27 +88,28 @@ def polish(
             for begin in range(offset - WINDOW if offset else 0, problem.horizon, WINDOW):
                 if clock.spent >= budget or clock.out_of_time():
                     return _result(problem, start, starts, resources, est, preferred)
-                free = _free(problem, starts, resources, begin)
-                item = _window(problem, starts, resources, free, caps, est, preferred,
-                               min(PART_EFFORT, budget - clock.spent), clock)  # fmt: skip
-                if item is None or settled.get(begin) == _input(item):
-                    continue  # nothing to gain, or solved already from just this
-                (answer,) = executor.map(solve_window, [item])
-                clock.spent += answer.effort
-                clock.cut_short = clock.cut_short or answer.cut_short
-                settled.pop(begin, None)
-                if answer.starts is None:
-                    if answer.settled:
-                        settled[begin] = _input(item)
-                    continue
-                for k, i in enumerate(free):
-                    starts[i], resources[i] = answer.starts[k], answer.resources[k]
-                gained = True
-                if answer.settled:  # its best: settled for the window as it is now
-                    after = _window(problem, starts, resources, free, caps, est, preferred,
-                                    0.0, clock)  # fmt: skip
-                    if after is not None:
-                        settled[begin] = _input(after)
+                todo = []
+                for free in _parts(problem, starts, resources, begin, group_of):
+                    item = _window(problem, starts, resources, free, caps, est, preferred, 0.0,
+                                   clock)  # fmt: skip
+                    if item is not None and settled.get((begin, free[0])) != _input(item):
+                        todo.append((free, item))  # else nothing to gain, or settled as it is
+                share = min(PART_EFFORT, (budget - clock.spent) / max(1, len(todo)))
+                items = [replace(item, effort=share) for _, item in todo]
+                for (free, item), answer in zip(todo, executor.map(solve_window, items),
+                                                strict=True):  # fmt: skip
+                    clock.spent += answer.effort
+                    clock.cut_short = clock.cut_short or answer.cut_short
+                    settled.pop((begin, free[0]), None)
+                    if answer.starts is not None:
+                        for k, i in enumerate(free):
+                            starts[i], resources[i] = answer.starts[k], answer.resources[k]
+                        gained = True
+                        if answer.settled:  # its best: settled for the part as it is now
+                            item = _window(problem, starts, resources, free, caps, est,
+                                           preferred, 0.0, clock)  # fmt: skip
+                    if answer.settled and item is not None:
+                        settled[(begin, free[0])] = _input(item)
         gained = gained and before - _delay(starts, est, preferred) >= MIN_GAIN * before
     return _result(problem, start, starts, resources, est, preferred)
 
@@ -163,9 +169,12 @@ def _last_period_by(problem: Problem, time: int) -> int:
     return low
 
 
-def _free(problem: Problem, starts: list[int], resources: list[int], begin: int) -> list[int]:
-    """The tasks free in the window from `begin`: those running in it, but for pinned ones
-    and those at their place of the previous version; the MAX_FREE earliest-starting."""
+def _parts(problem: Problem, starts: list[int], resources: list[int], begin: int,
+           group_of: list[int]) -> list[list[int]]:  # fmt: skip
+    """The task sets free in the window from `begin`: the tasks running in it (but for
+    pinned ones and those at their place of the previous version), split into the groups
+    that precedences and resource groups link (independent: no shared resource, no
+    precedence between two of them), each cut to its MAX_FREE earliest-starting tasks."""
     end = begin + WINDOW
     free = [
         i
@@ -175,7 +184,19 @@ def _free(problem: Problem, starts: list[int], resources: list[int], begin: int)
         and t.fixed_start is None
         and t.previous != (starts[i], resources[i])
     ]
-    return sorted(free, key=lambda i: (starts[i], i))[:MAX_FREE]
+    graph = nx.Graph()
+    graph.add_nodes_from(free)
+    chosen = set(free)
+    graph.add_edges_from(
+        (p.pred, p.succ) for p in problem.precedences if p.pred in chosen and p.succ in chosen
+    )
+    first_of_group: dict[int, int] = {}
+    for i in free:
+        graph.add_edge(first_of_group.setdefault(group_of[i], i), i)
+    return [
+        sorted(part, key=lambda i: (starts[i], i))[:MAX_FREE]
+        for part in sorted(nx.connected_components(graph), key=min)
+    ]
 
 
 def _window(problem: Problem, starts: list[int], resources: list[int], free: list[int],

@@ -9,23 +9,40 @@ it (just in time), or its own `target` when no due date bounds it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 from scheduler.core.problem import Precedence, Problem, Scale
 
-_last_sorted: tuple = (None, ())  # the last problem sorted, and its precedences in order
+T = TypeVar("T")
+PROBLEMS_KEPT = 4  # problems whose `per_problem` values are kept (the whole and its parts)
 
 
+def per_problem(fn: Callable[[Problem], T]) -> Callable[[Problem], T]:
+    """`fn(problem)` kept for the last few problems asked (`PROBLEMS_KEPT`): a search asks
+    for the same problem's again and again, between the parts it cuts from it. Problems
+    are immutable, so the same object gives the same value."""
+    kept: list[tuple] = [()]  # ((problem, value), ...), the last asked first
+
+    @functools.wraps(fn)
+    def cached(problem: Problem) -> T:
+        last = kept[0]  # one read: another thread may replace it meanwhile
+        for known, value in last:
+            if known is problem:
+                return value
+        value = fn(problem)
+        kept[0] = ((problem, value), *last[: PROBLEMS_KEPT - 1])
+        return value
+
+    return cached
+
+
+@per_problem
 def topological_precedences(problem: Problem) -> tuple[Precedence, ...]:
-    """The precedences sorted so that every task's incoming ones come after its preds'
-    (kept for the last problem asked: a search asks for the same one again and again)."""
-    global _last_sorted
-    last = _last_sorted  # one read: another thread may replace it meanwhile
-    if last[0] is problem:
-        return last[1]
+    """The precedences sorted so that every task's incoming ones come after its preds'."""
     order = {task: i for i, task in enumerate(topological_order(problem))}
-    ordered = tuple(sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred])))
-    _last_sorted = (problem, ordered)
-    return ordered
+    return tuple(sorted(problem.precedences, key=lambda p: (order[p.succ], order[p.pred])))
 
 
 def topological_order(problem: Problem) -> list[int]:
