@@ -247,11 +247,13 @@ def write_outputs(
     options: ExportOptions | None = None,
     changes: list[Change] | None = None,
     run: Run | None = None,
+    executor: Executor | None = None,
 ) -> list[Path]:
     """Write schedule.json and every export into `out_dir` as one version: all of them, or
     on failure none (the folder keeps its last good version), and add it to the folder's
     history.sqlite. `changes` (default: against the schedule now in the folder) become
-    changes.csv; `run` says which command wrote it (default: `export`). Returns the files
+    changes.csv; `run` says which command wrote it (default: `export`); `executor` may
+    draw the chart on another core meanwhile (`export.export_all`). Returns the files
     written."""
     from scheduler.export import export_all
 
@@ -261,7 +263,7 @@ def write_outputs(
         changes = task_changes(_installed_schedule(out_dir, schedule.plan), schedule)
 
     def build(folder: Path) -> list[Path]:
-        written = export_all(schedule, folder, options)
+        written = export_all(schedule, folder, options, executor)
         write_changes_csv(changes, folder / "changes.csv")
         text = schedule.to_json()
         write_text(folder / "schedule.json", text)

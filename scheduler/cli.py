@@ -393,7 +393,7 @@ def _schedule_into(
         return NO_SCHEDULE
     previous = baseline.schedule if baseline else None
     changes = task_changes(previous, schedule, api.leave_ranges(loaded))
-    api.write_outputs(schedule, out_dir, options, changes, run)
+    api.write_outputs(schedule, out_dir, options, changes, run, search.get("executor"))
     click.echo(schedule_summary(schedule))
     for line in suggestion_lines(schedule):
         click.echo(line)

@@ -84,6 +84,13 @@ class LocalProcesses:
             self._pool = _pool(self.width)
         return list(self._pool.map(fn, items))
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+        """Start `fn(*args)` in a worker process (starting the workers if need be) and go
+        on; the value returned waits for it and returns its result (or raises its error)."""
+        if self._pool is None:
+            self._pool = _pool(self.width)
+        return self._pool.submit(fn, *args).result
+
     def close(self) -> None:
         """Stop the worker processes, if any were started."""
         if self._pool is not None:

@@ -773,3 +773,19 @@ def test_a_large_chart_drawn_in_another_process_has_the_same_bytes(tmp_path, mon
     for a, b in zip(here, there, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     Image.open(tmp_path / "there" / "gantt.png").verify()  # a whole PNG
+
+
+def test_the_exports_written_in_worker_processes_have_the_same_bytes(tmp_path):
+    import scheduler.export as export
+    from scheduler.executors import LocalProcesses
+    from scheduler.export.options import ExportOptions
+
+    schedule = sample_schedule()
+    here = export.export_all(schedule, tmp_path / "here", ExportOptions())
+    with LocalProcesses(2) as workers:  # gantt.png and schedule.xlsx written by workers
+        there = export.export_all(schedule, tmp_path / "there", ExportOptions(), workers)
+        assert workers._pool is not None, "the workers were used"
+    assert [p.name for p in here] == [p.name for p in there]
+    for a, b in zip(here, there, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    Image.open(tmp_path / "there" / "gantt.png").verify()
