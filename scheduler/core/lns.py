@@ -48,9 +48,9 @@ WINDOWS = (20, 60)  # periods per window, in turn (four and twelve working weeks
 SUB_EFFORT = 1.0  # deterministic work per neighbourhood sub-solve, at most
 MAX_FREE = 600  # tasks of a window's part, at most (the earliest-starting ones)
 CHUNK = 200  # tasks free in one sub-solve, at most: a larger part goes a slice at a time
-# CP-SAT's presolve probing spent most of a sub-solve's work (a store's year: 0.1-0.2 units
-# each, the same answers in a tenth of it without)
-SUB_PARAMETERS = {"cp_model_probing_level": 0}
+# CP-SAT's presolve took most of a sub-solve's work and time (a store's year: 0.1-0.2 units
+# each with its probing, the same answers in a tenth of it with one light presolve pass)
+SUB_PARAMETERS = {"cp_model_probing_level": 0, "max_presolve_iterations": 1, "symmetry_level": 0}
 
 
 @dataclass(frozen=True)
