@@ -6,6 +6,7 @@ Each writer takes a `Schedule` (which carries everything it needs, so that
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -30,7 +31,13 @@ def export_all(
     submit = getattr(executor, "submit", None)
     if submit is not None:
         waits = [submit(draw), submit(table)]
-        written = _write_the_rest(schedule, out_dir, options)
+        try:
+            written = _write_the_rest(schedule, out_dir, options)
+        except BaseException:
+            for wait in waits:  # nothing may write into `out_dir` once this call has failed
+                with suppress(Exception):
+                    wait()
+            raise
         for wait in waits:
             wait()
     else:
