@@ -301,20 +301,27 @@ def window_parts(
     ]
     if not any(late[i] > 0 for i in inside):
         return []
-    graph = nx.Graph()
-    graph.add_nodes_from(inside)
-    chosen = set(inside)
-    graph.add_edges_from(
-        (p.pred, p.succ) for p in problem.precedences if p.pred in chosen and p.succ in chosen
-    )
-    first_of_group: dict[int, int] = {}
-    for i in inside:
-        graph.add_edge(first_of_group.setdefault(group_of[i], i), i)
     parts = []
-    for component in sorted(nx.connected_components(graph), key=min):
+    for component in independent_groups(problem, inside, group_of):
         if any(late[i] > 0 for i in component):
             parts.append(sorted(component, key=lambda i: (starts[i], i))[:MAX_FREE])
     return parts
+
+
+def independent_groups(problem: Problem, chosen: list[int], group_of: list[int]) -> list[set]:
+    """The tasks `chosen` in the groups that their precedences and resource groups
+    (`group_of_tasks`) link, ordered by their first task: no two groups share a resource
+    or a precedence, so each can be re-placed alone."""
+    graph = nx.Graph()
+    graph.add_nodes_from(chosen)
+    inside = set(chosen)
+    graph.add_edges_from(
+        (p.pred, p.succ) for p in problem.precedences if p.pred in inside and p.succ in inside
+    )
+    first_of_group: dict[int, int] = {}
+    for i in chosen:
+        graph.add_edge(first_of_group.setdefault(group_of[i], i), i)
+    return sorted(nx.connected_components(graph), key=min)
 
 
 def group_of_tasks(problem: Problem) -> list[int]:

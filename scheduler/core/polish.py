@@ -24,10 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import networkx as nx
-
 from scheduler.core.check import violations
-from scheduler.core.lns import group_of_tasks, in_reach, sub_problem
+from scheduler.core.lns import group_of_tasks, in_reach, independent_groups, sub_problem
 from scheduler.core.problem import Problem
 from scheduler.core.result import Result
 from scheduler.core.windows import earliest_starts, latest_starts
@@ -187,18 +185,9 @@ def _parts(problem: Problem, starts: list[int], resources: list[int], begin: int
         and t.fixed_start is None
         and t.previous != (starts[i], resources[i])
     ]
-    graph = nx.Graph()
-    graph.add_nodes_from(free)
-    chosen = set(free)
-    graph.add_edges_from(
-        (p.pred, p.succ) for p in problem.precedences if p.pred in chosen and p.succ in chosen
-    )
-    first_of_group: dict[int, int] = {}
-    for i in free:
-        graph.add_edge(first_of_group.setdefault(group_of[i], i), i)
     return [
         sorted(part, key=lambda i: (starts[i], i))[:MAX_FREE]
-        for part in sorted(nx.connected_components(graph), key=min)
+        for part in independent_groups(problem, free, group_of)
     ]
 
 
