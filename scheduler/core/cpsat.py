@@ -916,10 +916,7 @@ def _previous_kept(problem: Problem, first: Result) -> Result | None:
         for t, resource in zip(problem.tasks, resources, strict=True)
     ) or violations(problem, starts, resources):
         return None
-    late = tuple(
-        0 if t.due is None else max(0, problem.time(s + t.duration - 1) - t.due)
-        for t, s in zip(problem.tasks, starts, strict=True)
-    )
+    late = tuple(lns.lateness_of(problem, starts))
     if sum(late) > first.objectives[LATE]:
         return None
     return replace(

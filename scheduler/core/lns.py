@@ -103,7 +103,7 @@ def improve(
     the parts holding a task later than its own dates force (`bounds.date_bound`) are
     solved: the others cannot gain."""
     starts, resources = list(start.starts), list(start.resources)
-    late = _lateness(problem, starts)
+    late = lateness_of(problem, starts)
     group_of = group_of_tasks(problem)
     _, own = date_bound(problem)  # each task's least lateness, from its earliest end
     # only tasks later than their own dates force can gain: the parts solved hold one
@@ -129,7 +129,7 @@ def improve(
                     for k, i in enumerate(free):
                         starts[i], resources[i] = answer.starts[k], answer.resources[k]
                 if answers:
-                    late = _lateness(problem, starts)
+                    late = lateness_of(problem, starts)
                     excess = _excess(late, own)
                     gained = True
         idle = 0 if gained else idle + 1
@@ -271,7 +271,7 @@ def in_reach(problem: Problem, free: int, est: list[int], lst: list[int]) -> lis
     return [*range(free), *reach]
 
 
-def _lateness(problem: Problem, starts: list[int]) -> list[int]:
+def lateness_of(problem: Problem, starts) -> list[int]:
     """Each task's lateness when it starts at `starts`."""
     return [
         0 if t.due is None else max(0, problem.time(s + t.duration - 1) - t.due)

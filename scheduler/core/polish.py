@@ -25,7 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from scheduler.core.check import violations
-from scheduler.core.lns import group_of_tasks, in_reach, independent_groups, sub_problem
+from scheduler.core.lns import (
+    group_of_tasks,
+    in_reach,
+    independent_groups,
+    lateness_of,
+    sub_problem,
+)
 from scheduler.core.problem import Problem
 from scheduler.core.result import Result
 from scheduler.core.windows import earliest_starts, latest_starts
@@ -123,10 +129,7 @@ def _input(item: Window) -> tuple:
 def _result(problem: Problem, start: Result, starts: list[int], resources: list[int],
             est: list[int], preferred: list[int | None]) -> tuple[Result, int]:  # fmt: skip
     """`start` with the polished places, unless they break a rule or make a task later."""
-    late = tuple(
-        0 if t.due is None else max(0, problem.time(s + t.duration - 1) - t.due)
-        for t, s in zip(problem.tasks, starts, strict=True)
-    )
+    late = tuple(lateness_of(problem, starts))
     if violations(problem, starts, resources) or any(
         now > was for now, was in zip(late, start.lateness, strict=True)
     ):
@@ -145,29 +148,13 @@ def _delay(starts: list[int], est: list[int], preferred: list[int | None]) -> in
 def _deadlines(problem: Problem, lateness: tuple[int, ...]) -> list[int | None]:
     """Each task's exclusive end, at the latest, that keeps it no later than `lateness`."""
     caps: list[int | None] = []
-    last_of: dict[int, int] = {}
     for task, late in zip(problem.tasks, lateness, strict=True):
         if task.due is None:
             caps.append(task.deadline)
             continue
-        limit = task.due + late
-        if limit not in last_of:
-            last_of[limit] = _last_period_by(problem, limit)
-        cap = last_of[limit] + 1
+        cap = problem.last_period_at(task.due + late) + 1
         caps.append(cap if task.deadline is None else min(cap, task.deadline))
     return caps
-
-
-def _last_period_by(problem: Problem, time: int) -> int:
-    """The last period whose time label is at most `time` (-1: none)."""
-    low, high = -1, problem.horizon - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if problem.time(middle) <= time:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def _parts(problem: Problem, starts: list[int], resources: list[int], begin: int,
