@@ -46,7 +46,11 @@ task at least `late_window + 1` time units late, so a capped optimum of at most
 project, RCPSP: tasks holding several renewable resources through `Task.uses`). The same
 model, its start windows cut by precedences below and by the makespan of a first schedule
 above (`sgs.py`: serial list scheduling with justification, also the search's hint), the
-makespan bounded below by the longest chain and each resource's work (`makespan_lower_bound`).
+makespan bounded below by the longest chain, each resource's work and the one-machine bound
+of the tasks that cannot overlap (`makespan_lower_bound`, `disjunctive.py`). The search gets
+60% of the budget; when it ends within `PROOF_GAP` periods of its bound, the rest goes to
+asking for a schedule one period shorter, with a redundant no-overlap constraint on each such
+set of tasks, until none exists (the proof) or the budget ends; otherwise it searches on.
 
 When no schedule exists, the model is rebuilt with one assumption literal per constraint
 term (a release, a deadline, a resource's unavailable range, a precedence) and CP-SAT names
@@ -65,6 +69,7 @@ from scheduler.core import lns
 from scheduler.core.bounds import date_bound
 from scheduler.core.chain_bound import backlog_bounds
 from scheduler.core.check import violations
+from scheduler.core.disjunctive import clique_bound, disjunctive_cliques
 from scheduler.core.greedy import deadline_first_schedule, serial_schedule
 from scheduler.core.lns import SUB_EFFORT
 from scheduler.core.polish import polish
@@ -230,6 +235,10 @@ def _late_of(result: Result | None) -> int | None:
     return None if result is None else result.objectives[LATE]
 
 
+PROOF_SHARE = 0.4  # of a makespan solve's budget kept for what follows its first search
+PROOF_GAP = 3  # `_shorter_or_proof` when the first search left at most this many periods
+
+
 def solve_makespan(
     problem: Problem,
     *,
@@ -247,45 +256,114 @@ def solve_makespan(
     """
     clock = _Budget(effort, time_limit)
     est = earliest_starts(problem)
-    low = makespan_lower_bound(problem, est)
+    cliques = disjunctive_cliques(problem)
+    low = makespan_lower_bound(problem, est, cliques)
     first = _shortest_start(problem)
     high = problem.horizon if first is None else first.objectives[MAKESPAN]
     if first is not None and high <= low:
         return clock.stamp(replace(first, status=OPTIMAL, bounds={MAKESPAN: high}))
-    lst = latest_starts(replace(problem, horizon=high))
-    if any(e > s for e, s in zip(est, lst, strict=True)):
-        return clock.stamp(first or Result(INFEASIBLE))
-    built = _Model(problem, est, lst)
-    makespan = built.add_makespan(low, high)
-    built.model.Minimize(makespan)
-    if first is not None:
-        built.add_hint(first)
-    code, solver = clock.run(built.model, effort, workers, **parameters)
-    status = _status(code)
-    if status not in (OPTIMAL, FEASIBLE):
-        if first is not None:  # the search found nothing, not even the hint: keep it
-            return clock.stamp(replace(first, bounds={MAKESPAN: low}))
-        return clock.stamp(Result(INFEASIBLE if status == INFEASIBLE else UNKNOWN))
-    starts, resources, _ = built.read(solver)
-    value = int(solver.Value(makespan))
-    bound = max(low, int(solver.BestObjectiveBound()))
+    first_part = 1.0 - PROOF_SHARE
+    found, bound = _least_makespan(
+        problem, est, low, first, clock, effort * first_part, workers, first_part, parameters
+    )
+    if found is None:
+        return clock.stamp(Result(INFEASIBLE if bound is None else UNKNOWN))
+    if found.objectives[MAKESPAN] > bound:
+        if found.objectives[MAKESPAN] - bound <= PROOF_GAP:
+            found, bound = _shorter_or_proof(problem, est, cliques, found, bound, clock, workers)
+        else:  # too far from a proof: the rest of the budget goes on searching
+            found, bound = _least_makespan(
+                problem, est, bound, found, clock, clock.remaining(), workers, 1.0, parameters
+            )
+    value = found.objectives[MAKESPAN]
     return clock.stamp(
-        Result(
-            OPTIMAL if value <= bound else FEASIBLE,
-            starts,
-            resources,
-            objectives={MAKESPAN: value},
+        replace(
+            found,
+            status=OPTIMAL if value <= bound else FEASIBLE,
             bounds={MAKESPAN: min(value, bound)},
         )
     )
 
 
-def makespan_lower_bound(problem: Problem, est: list[int] | None = None) -> int:
+def _least_makespan(
+    problem: Problem,
+    est: list[int],
+    low: int,
+    start: Result | None,
+    clock: _Budget,
+    effort: float,
+    workers: int,
+    share: float,
+    parameters: dict,
+) -> tuple[Result | None, int | None]:
+    """The shortest schedule CP-SAT finds from `start` (its hint, and its makespan the upper
+    bound) within `effort` and `share` of the time left, with the proven lower bound; a
+    None schedule when there is none, with a None bound when none can exist."""
+    high = problem.horizon if start is None else start.objectives[MAKESPAN]
+    lst = latest_starts(replace(problem, horizon=high))
+    if any(e > s for e, s in zip(est, lst, strict=True)):
+        return (start, high) if start is not None else (None, None)
+    built = _Model(problem, est, lst)
+    makespan = built.add_makespan(low, high)
+    built.model.Minimize(makespan)
+    if start is not None:
+        built.add_hint(start)
+    code, solver = clock.run(built.model, effort, workers, share=share, **parameters)
+    status = _status(code)
+    if status not in (OPTIMAL, FEASIBLE):  # nothing found, not even the hint: keep it
+        return start, (None if status == INFEASIBLE and start is None else low)
+    starts, resources, _ = built.read(solver)
+    value = int(solver.Value(makespan))
+    found = Result(FEASIBLE, starts, resources, objectives={MAKESPAN: value})
+    return found, max(low, int(solver.BestObjectiveBound()))
+
+
+def _shorter_or_proof(
+    problem: Problem,
+    est: list[int],
+    cliques: list[tuple[int, ...]],
+    found: Result,
+    bound: int,
+    clock: _Budget,
+    workers: int,
+) -> tuple[Result, int]:
+    """With the budget left: a schedule one period shorter than `found`, again and again,
+    or the proof that there is none (then `found`'s makespan is the bound). The model is
+    asked for any schedule, no objective, and carries a redundant no-overlap constraint
+    per set of tasks that cannot overlap (`disjunctive_cliques`), which prunes more."""
+    while clock.elapsed() < clock.time_limit and clock.remaining() > 0:
+        high = found.objectives[MAKESPAN] - 1
+        lst = latest_starts(replace(problem, horizon=high))
+        if any(e > s for e, s in zip(est, lst, strict=True)):
+            return found, high + 1
+        built = _Model(problem, est, lst)
+        built.add_makespan(bound, high)
+        for clique in cliques:
+            if len(clique) >= 3:
+                built.model.AddNoOverlap([built.held(i) for i in clique])
+        code, solver = clock.run(built.model, clock.remaining(), workers)
+        if code == cp_model.INFEASIBLE:
+            return found, high + 1
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return found, bound
+        starts, resources, _ = built.read(solver)
+        length = max(s + t.duration for s, t in zip(starts, problem.tasks, strict=True))
+        found = replace(found, starts=starts, resources=resources, objectives={MAKESPAN: length})
+        if length <= bound:
+            return found, bound
+    return found, bound
+
+
+def makespan_lower_bound(
+    problem: Problem, est: list[int] | None = None, cliques: list[tuple[int, ...]] | None = None
+) -> int:
     """A lower bound of every schedule's makespan: the longest chain of releases and
-    precedences, and each resource's work divided by its capacity (after the earliest
-    start of its tasks; work on alternative resources is left out)."""
+    precedences, each resource's work divided by its capacity (after the earliest start
+    of its tasks; work on alternative resources is left out), and the one-machine bound
+    of each set of tasks that cannot overlap (`disjunctive.clique_bound`)."""
     est = earliest_starts(problem) if est is None else est
     bound = max((e + t.duration for e, t in zip(est, problem.tasks, strict=True)), default=0)
+    bound = max(bound, clique_bound(problem, est, cliques))
     for r, resource in enumerate(problem.resources):
         work = [
             (est[i], units * task.duration)
@@ -757,12 +835,18 @@ class _Budget:
         return self.cut_short
 
     def run(
-        self, model: cp_model.CpModel, effort: float, workers: int, **parameters: object
+        self,
+        model: cp_model.CpModel,
+        effort: float,
+        workers: int,
+        share: float = 1.0,
+        **parameters: object,
     ) -> tuple[int, cp_model.CpSolver]:
-        """Solve `model` within `effort` units of deterministic work (and the time left)."""
+        """Solve `model` within `effort` units of deterministic work (and `share` of the
+        time left)."""
         solver = cp_model.CpSolver()
         limit = max(0.01, effort)
-        seconds = max(0.1, self.time_limit - self.elapsed())
+        seconds = max(0.1, (self.time_limit - self.elapsed()) * share)
         solver.parameters.max_deterministic_time = limit
         solver.parameters.max_time_in_seconds = seconds
         solver.parameters.num_workers = max(1, workers)
