@@ -300,8 +300,8 @@ def _least_makespan(
     bound) within `effort` and `share` of the time left, with the proven lower bound; a
     None schedule when there is none, with a None bound when none can exist."""
     high = problem.horizon if start is None else start.objectives[MAKESPAN]
-    lst = latest_starts(replace(problem, horizon=high))
-    if any(e > s for e, s in zip(est, lst, strict=True)):
+    lst = _latest_within(problem, est, high)
+    if lst is None:
         return (start, high) if start is not None else (None, None)
     built = _Model(problem, est, lst)
     makespan = built.add_makespan(low, high)
@@ -333,25 +333,35 @@ def _shorter_or_proof(
     per set of tasks that cannot overlap (`disjunctive_cliques`), which prunes more."""
     while clock.elapsed() < clock.time_limit and clock.remaining() > 0:
         high = found.objectives[MAKESPAN] - 1
-        lst = latest_starts(replace(problem, horizon=high))
-        if any(e > s for e, s in zip(est, lst, strict=True)):
+        lst = _latest_within(problem, est, high)
+        if lst is None:
             return found, high + 1
         built = _Model(problem, est, lst)
         built.add_makespan(bound, high)
-        for clique in cliques:
-            if len(clique) >= 3:
-                built.model.AddNoOverlap([built.held(i) for i in clique])
+        built.add_no_overlaps(clique for clique in cliques if len(clique) >= 3)
         code, solver = clock.run(built.model, clock.remaining(), workers)
         if code == cp_model.INFEASIBLE:
             return found, high + 1
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return found, bound
         starts, resources, _ = built.read(solver)
-        length = max(s + t.duration for s, t in zip(starts, problem.tasks, strict=True))
+        length = _makespan_of(problem, starts)
         found = replace(found, starts=starts, resources=resources, objectives={MAKESPAN: length})
         if length <= bound:
             return found, bound
     return found, bound
+
+
+def _latest_within(problem: Problem, est: list[int], high: int) -> list[int] | None:
+    """Each task's latest start when every task ends by `high`; None when some task's
+    window is then empty."""
+    lst = latest_starts(replace(problem, horizon=high))
+    return None if any(e > s for e, s in zip(est, lst, strict=True)) else lst
+
+
+def _makespan_of(problem: Problem, starts) -> int:
+    """The end of the last task."""
+    return max(s + t.duration for s, t in zip(starts, problem.tasks, strict=True))
 
 
 def makespan_lower_bound(
@@ -385,12 +395,11 @@ def _shortest_start(problem: Problem) -> Result | None:
     if found is None or violations(problem, *found):
         return None
     starts, resources = found
-    length = max(s + t.duration for s, t in zip(starts, problem.tasks, strict=True))
     return Result(
         FEASIBLE,
         tuple(starts),
         tuple(resources),
-        objectives={MAKESPAN: length},
+        objectives={MAKESPAN: _makespan_of(problem, starts)},
         bounds={MAKESPAN: 0},
     )
 
@@ -664,6 +673,11 @@ class _Model:
                 tv.start, task.duration, f"hold[{task.name}]"
             )
         return self._held[i]
+
+    def add_no_overlaps(self, cliques) -> None:
+        """A redundant no-overlap constraint on each set of tasks that cannot overlap."""
+        for clique in cliques:
+            self.model.AddNoOverlap([self.held(i) for i in clique])
 
     def add_makespan(self, low: int, high: int) -> cp_model.IntVar:
         """The end of the last task, between `low` and `high`."""
