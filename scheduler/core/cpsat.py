@@ -24,9 +24,11 @@ within a margin of its due dates), small and quick, whose schedules are schedule
 whole; the whole problem is then solved from the best of them, which proves or improves it.
 The result is never worse than that first schedule. Before any search, cheap bounds
 prove how little lateness is possible: every task's earliest end (`bounds.py`), the
-backlog of work that each group of resources cannot clear in time (`load_bound.py`) and
-that backlog carried to the tasks after it (`chain_bound.py`); a first schedule that
-reaches them is optimal. A large problem's first schedule that is later than all of them
+backlog of work that each group of resources cannot clear in time (`load_bound.py`),
+that backlog carried to the tasks after it (`chain_bound.py`) and the time-indexed linear
+relaxation of each busy group's tasks (`lp_bound.py`); a first schedule that reaches them
+is optimal. The relaxation's solution also says in which order to place the busy tasks:
+a second first schedule, kept when it is less late. A large problem's first schedule that is later than all of them
 is then bounded by its parts solved alone (`window_bound.py`). When a
 smaller one is late, relaxations that
 limit one resource group only (`relaxation.py`) give a proven lower bound, small models
@@ -72,6 +74,7 @@ from scheduler.core.check import violations
 from scheduler.core.disjunctive import clique_bound, disjunctive_cliques
 from scheduler.core.greedy import deadline_first_schedule, serial_schedule
 from scheduler.core.lns import SUB_EFFORT
+from scheduler.core.lp_bound import lp_relaxation
 from scheduler.core.polish import polish
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.relaxation import only_group, resource_groups
@@ -146,6 +149,11 @@ def solve(
         # nor than its groups' backlog of work allows, nor that backlog carried down its
         # chains (not needed when the first schedule meets the date bound: it is optimal)
         backlog["load"], backlog["chains"] = backlog_bounds(problem)
+        relaxed_lp = lp_relaxation(problem)  # and each busy set's time-indexed relaxation
+        backlog["lp"] = relaxed_lp.bound
+        if start is None or start.objectives[LATE] > relaxed_lp.bound:
+            # the busy sets' tasks placed in the order the relaxation starts them
+            start = _better(start, _guided_start(problem, relaxed_lp.targets))
     known = max([dates, *backlog.values()])
     if start is None or (start.objectives[LATE] > known and not large):
         report("near part", _late_of(start), known)
@@ -904,10 +912,33 @@ def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]
     return est, lst
 
 
-def _greedy_start(problem: Problem, deadlines_first: bool = False) -> Result | None:
+def _guided_start(problem: Problem, targets: dict[int, int]) -> Result | None:
+    """The serial heuristic's schedule with the busy tasks placed by their targets from the
+    LP relaxation (`lp_bound.py`), when it keeps every deadline (None without targets)."""
+    if not targets:
+        return None
+    return _greedy_start(problem, urgencies=targets) or _greedy_start(
+        problem, deadlines_first=True, urgencies=targets
+    )
+
+
+def _better(start: Result | None, other: Result | None) -> Result | None:
+    """The less late of two first schedules (`start` on a tie; None: there is none)."""
+    if other is None or (start is not None and start.objectives[LATE] <= other.objectives[LATE]):
+        return start
+    return other
+
+
+def _greedy_start(
+    problem: Problem, deadlines_first: bool = False, urgencies: dict[int, int] | None = None
+) -> Result | None:
     """The serial heuristic's schedule as a result, when it keeps every deadline
-    (`deadlines_first`: the one that places the tasks of missed deadlines first)."""
-    found = deadline_first_schedule(problem) if deadlines_first else serial_schedule(problem)
+    (`deadlines_first`: the one that places the tasks of missed deadlines first;
+    `urgencies`: see `greedy.serial_schedule`)."""
+    if deadlines_first:
+        found = deadline_first_schedule(problem, urgencies)
+    else:
+        found = serial_schedule(problem, urgencies=urgencies)
     if found is None or violations(problem, *found):
         return None
     starts, resources = found

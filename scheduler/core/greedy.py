@@ -12,17 +12,21 @@ that), so it is only a hint until `check.violations` finds it keeps every hard c
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 
 from scheduler.core.problem import Problem
 from scheduler.core.windows import follow, preferred_starts, urgency, with_predecessors
 
 
 def serial_schedule(
-    problem: Problem, first: frozenset[int] = frozenset()
+    problem: Problem,
+    first: frozenset[int] = frozenset(),
+    urgencies: Mapping[int, int] | None = None,
 ) -> tuple[list[int], list[int]] | None:
     """Starts and resources of a schedule built greedily; None if a task finds no room.
     The tasks in `first` (with their predecessors among them) are placed before all others
-    but the pinned ones."""
+    but the pinned ones; `urgencies` replaces the urgency of the tasks it names (a period:
+    the lower, the sooner a ready task is placed)."""
     tasks = problem.tasks
     usage = [[0] * problem.horizon for _ in problem.resources]
     for r, resource in enumerate(problem.resources):
@@ -36,9 +40,12 @@ def serial_schedule(
         succs[p.pred].append(p)
     waiting = [len(preds[i]) for i in range(len(tasks))]
     # Pinned tasks (work under way) first: their place is not for others to take.
+    urgent = urgency(problem)
+    for i, u in (urgencies or {}).items():
+        urgent[i] = u
     priority = [
         (0 if t.fixed_start is not None else 1 if i in first else 2, u)
-        for i, (t, u) in enumerate(zip(tasks, urgency(problem), strict=True))
+        for i, (t, u) in enumerate(zip(tasks, urgent, strict=True))
     ]
     preferred = preferred_starts(problem)
     ready = [(priority[i], i) for i in range(len(tasks)) if waiting[i] == 0]
@@ -132,13 +139,16 @@ def _latest_fit(problem: Problem, i: int, r: int, earliest: int, latest: int, us
 DEADLINE_ROUNDS = 8  # rounds of deadline_first_schedule, at most
 
 
-def deadline_first_schedule(problem: Problem) -> tuple[list[int], list[int]] | None:
+def deadline_first_schedule(
+    problem: Problem, urgencies: Mapping[int, int] | None = None
+) -> tuple[list[int], list[int]] | None:
     """A serial schedule that keeps the deadlines the plain one misses, where placing their
     tasks first does: each round puts the tasks whose deadline a round missed, and every
-    task before them, ahead of all others. None when no round keeps every deadline."""
+    task before them, ahead of all others. None when no round keeps every deadline.
+    `urgencies`: as for `serial_schedule`."""
     first: set[int] = set()
     for _ in range(DEADLINE_ROUNDS):
-        found = serial_schedule(problem, frozenset(first))
+        found = serial_schedule(problem, frozenset(first), urgencies)
         if found is None:
             return None
         missed = [

@@ -21,9 +21,10 @@ class Result:
     from dates, lags, precedences and leave, before any search), `load` (the backlog of
     work each resource group cannot clear in time, also before any search), `chains` (that
     backlog carried to the tasks after it through precedences, before any search; these two
-    are left out when the first schedule meets the date bound), `relaxation`
-    (relaxations solved with CP-SAT), `search` (the whole model's search), `decomposition`
-    (independent parts solved alone); `bounds["late"]` is their largest.
+    are left out when the first schedule meets the date bound), `lp` (the time-indexed
+    linear relaxation of each busy group's tasks, before any search, left out likewise),
+    `relaxation` (relaxations solved with CP-SAT), `search` (the whole model's search),
+    `decomposition` (independent parts solved alone); `bounds["late"]` is their largest.
     conflict: names of constraint terms that together admit no schedule (when infeasible).
     """
 
