@@ -28,11 +28,11 @@ backlog of work that each group of resources cannot clear in time (`load_bound.p
 that backlog carried to the tasks after it (`chain_bound.py`) and the time-indexed linear
 relaxation of each busy group's tasks (`lp_bound.py`); a first schedule that reaches them
 is optimal. The relaxation's solution also says in which order to place the busy tasks:
-a second first schedule, kept when it is less late. A large problem's first schedule that is later than all of them
-is then bounded by its parts solved alone (`window_bound.py`). When a
-smaller one is late, relaxations that
-limit one resource group only (`relaxation.py`) give a proven lower bound, small models
-solved first: a schedule that reaches it is optimal, and the search stops there.
+more first schedules, the least late one kept. A large problem's first schedule that is
+later than all of them is then bounded by its parts solved alone (`window_bound.py`). When
+a smaller one is late, relaxations that limit one resource group only (`relaxation.py`)
+give a proven lower bound, small models solved first: a schedule that reaches it is
+optimal, and the search stops there.
 
 The model's windows are cut soundly at both ends: below by `windows.early_floor` (no best
 schedule needs a task to start earlier; the working calendar reaches years back), above by
@@ -912,14 +912,18 @@ def _windows(problem: Problem, window: int | None) -> tuple[list[int], list[int]
     return est, lst
 
 
-def _guided_start(problem: Problem, targets: dict[int, int]) -> Result | None:
-    """The serial heuristic's schedule with the busy tasks placed by their targets from the
-    LP relaxation (`lp_bound.py`), when it keeps every deadline (None without targets)."""
-    if not targets:
-        return None
-    return _greedy_start(problem, urgencies=targets) or _greedy_start(
-        problem, deadlines_first=True, urgencies=targets
-    )
+def _guided_start(problem: Problem, targets: tuple[dict[int, int], ...]) -> Result | None:
+    """The least late of the serial heuristic's schedules with the busy tasks placed by
+    each set of targets from the LP relaxation (`lp_bound.py`) that keeps every deadline
+    (None: none does, or there are no targets)."""
+    best = None
+    for urgencies in targets:
+        if urgencies:
+            found = _greedy_start(problem, urgencies=urgencies) or _greedy_start(
+                problem, deadlines_first=True, urgencies=urgencies
+            )
+            best = _better(best, found)
+    return best
 
 
 def _better(start: Result | None, other: Result | None) -> Result | None:

@@ -33,7 +33,8 @@ leaves its own set), or with its own date bound in `rest`; disjoint sets add up.
 result is never below the date bound.
 
 The LP's solution also says when each member should start: its *target*, the first start
-by which TARGET_SHARE of the member is started in the LP (an alpha-point). Placed in the
+by which a share of the member is started in the LP (an alpha-point; one set of targets
+for each share of TARGET_SHARES). Placed in the
 order of their targets, a busy set's tasks make a much better first schedule than by their
 due dates alone (`greedy.serial_schedule`'s `urgencies`): on ten stores sharing five
 designers, 1,241 late days against 4,591.
@@ -57,15 +58,16 @@ from scheduler.core.windows import topological_order
 WINDOW = 120  # periods past a task's due period (or earliest start) that the LP holds
 MAX_DEPTH = 4  # precedences from a task to its witnesses
 MAX_VARIABLES = 1_500_000  # the LP's starts over all sets; beyond it a set is left out
-TARGET_SHARE = 0.7  # of a member started in the LP by its target start
+TARGET_SHARES = (0.7, 0.6, 0.8, 0.5, 0.9)  # of a member started in the LP by its target start
 
 
 @dataclass(frozen=True)
 class Relaxed:
-    """The bound, and each member's target start (task index -> period)."""
+    """The bound, and the members' target starts (task index -> period), one mapping per
+    share of TARGET_SHARES."""
 
     bound: int
-    targets: dict[int, int] = field(default_factory=dict)
+    targets: tuple[dict[int, int], ...] = field(default_factory=tuple)
 
 
 def lp_bound(problem: Problem) -> int:
@@ -91,7 +93,7 @@ def lp_relaxation(problem: Problem) -> Relaxed:
     in_busy = {i for _, members in busy for i in members}
     counted: set[int] = set()
     total, variables = 0.0, 0
-    targets: dict[int, int] = {}
+    targets: tuple[dict[int, int], ...] = tuple({} for _ in TARGET_SHARES)
     for resources, members in busy:
         members = [j for j in members if j not in counted]
         witnesses = _witnesses(problem, members, successors, in_busy, counted)
@@ -110,7 +112,8 @@ def lp_relaxation(problem: Problem) -> Relaxed:
         counted.update(w for j in members for w in witnesses[j])
         value, starts = _relaxation(problem, resources, members, ends, costs)
         total += value
-        targets.update(starts)
+        for mine, found in zip(targets, starts, strict=True):
+            mine.update(found)
     rest = sum(late for i, late in enumerate(own) if i not in counted)
     return Relaxed(max(dates, rest + math.ceil(total - 1e-6)), targets)
 
@@ -264,7 +267,7 @@ def _relaxation(
     members: list[int],
     ends: list[int],
     costs: dict[int, np.ndarray],
-) -> tuple[float, dict[int, int]]:
+) -> tuple[float, list[dict[int, int]]]:
     """L(pi) at the duals of the LP over the members' windows, and the members' targets
     (see the module docstring)."""
     tasks = problem.tasks
@@ -288,16 +291,14 @@ def _relaxation(
                 rows[t].SetCoefficient(x, float(demand))
     objective.SetMinimization()
     status = lp.Solve()
-    targets: dict[int, int] = {}
+    targets: list[dict[int, int]] = [{} for _ in TARGET_SHARES]
     if status == pywraplp.Solver.OPTIMAL:
         prices = np.array([max(0.0, -row.dual_value()) for row in rows])
         for j, chance in chances.items():
-            started = 0.0
-            for s, x in chance:
-                started += x.solution_value()
-                if started >= TARGET_SHARE - 1e-9:
-                    targets[j] = s
-                    break
+            started = np.cumsum([x.solution_value() for _, x in chance])
+            for mine, share in zip(targets, TARGET_SHARES, strict=True):
+                k = min(int(np.searchsorted(started, share - 1e-9)), len(chance) - 1)
+                mine[j] = chance[k][0]
     else:  # (an empty window: the prices of zero still give the members' least costs)
         prices = np.zeros(problem.horizon)
     cumulative = np.concatenate([[0.0], np.cumsum(prices)])
