@@ -216,7 +216,7 @@ def check_fixes(folder: Path, plan_path: Path, optimum: int | None) -> list[dict
     return fixes
 
 
-@property_test(local=40, ci=80)
+@property_test(local=40, ci=56)
 @given(squeezed_plans())
 def test_every_fix_gets_the_late_days_it_claims_by_the_exhaustive_search(case):
     note(SEED_NOTE)

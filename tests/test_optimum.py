@@ -388,7 +388,7 @@ def exhaustive_optimum(plan: rules.Plan) -> tuple[int, dict[str, tuple[date, dat
 # --------------------------------------------------------------------------- property
 
 
-@property_test(local=60, ci=120)
+@property_test(local=60, ci=80)
 @given(tiny_plans())
 def test_engine_lateness_is_the_exhaustive_optimum(case):
     note(SEED_NOTE)

@@ -686,7 +686,7 @@ def without_strict(templates: list[dict]) -> list[dict]:
 # --------------------------------------------------------------------------- properties
 
 
-@property_test(local=25, ci=70)
+@property_test(local=25, ci=50)
 @given(plan_cases(with_offsets=True))
 def test_any_well_formed_plan_schedules_within_the_rules(case):
     note(SEED_NOTE)

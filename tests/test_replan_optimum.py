@@ -559,7 +559,7 @@ def check_edit(folder: Path, out: Path, case: dict, v1: dict, edited: dict, toda
     check_fresh_plan(folder, out, edited_path, plan, v1)
 
 
-@property_test(local=25, ci=50)
+@property_test(local=25, ci=30)
 @given(case=tiny_plans(), data=st.data())
 def test_replan_and_plan_again_reach_the_least_change_optimum(case, data):
     """replan --today T: exactly the exhaustive least lateness, then least change, with the
