@@ -49,14 +49,13 @@ def broken_rules(problem: Problem, starts: list[int], resources: list[int]) -> l
         if units > (0 if away else resource.capacity):
             broken.append(f"{resource.name}: {units} units in period {period}")
     for p in problem.precedences:
-        pred, succ = tasks[p.pred], tasks[p.succ]
+        pred_end = starts[p.pred] + tasks[p.pred].duration
         if p.scale is Scale.PERIODS:
-            ok = starts[p.succ] >= starts[p.pred] + pred.duration + p.delay
-        else:
-            last = problem.time(starts[p.pred] + pred.duration - 1)
-            ok = problem.time(starts[p.succ]) >= last + p.delay
-        if not ok:
-            broken.append(f"{pred.name} -> {succ.name}: too soon")
+            gap = starts[p.succ] - pred_end
+        else:  # time units from the predecessor's last period to the successor's first
+            gap = problem.time(starts[p.succ]) - problem.time(pred_end - 1)
+        if gap < p.delay:
+            broken.append(f"{tasks[p.pred].name} -> {tasks[p.succ].name}: {gap} < {p.delay}")
     return broken
 
 
