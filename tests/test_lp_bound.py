@@ -97,7 +97,7 @@ def test_the_backlog_is_priced_in_the_tasks_after_it():
 LP_GAINS: list[bool] = []  # whether the relaxation saw more than the date bound, per example
 
 
-@property_test(local=100, ci=300, shrink=True)
+@property_test(local=100, ci=150, shrink=True)
 @given(st.one_of(tiny_problems(), crowded_tiny(), chained_tiny()))
 def test_the_relaxation_never_exceeds_the_least_lateness(problem):
     note(SEED_NOTE)
