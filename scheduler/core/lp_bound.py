@@ -22,22 +22,21 @@ pi(t) >= 0 of the capacity rows give the Lagrangian bound over every start,
     L(pi) = sum over j of min over s of [c(j, s) + d(j) (pi(s) + .. + pi(s + p(j) - 1))]
             - sum over t of pi(t) cap(t),
 
-a lower bound for any pi >= 0 (a schedule's usage never exceeds cap), computed exactly
-here: the bound stays sound whatever the LP's windows and tolerances. GLOP is
-deterministic.
+a lower bound for any pi >= 0 (a schedule's usage never exceeds cap), evaluated here over
+every start, in floating point rounded up past a margin of 1e-6: the bound stays sound
+whatever the LP's windows and tolerances. GLOP is deterministic.
 
 Sets are the load bound's (tasks with a due date and the same alternatives), taken only
 when busy (their backlog bound above their own date bounds), the busiest per task first.
-A task counts once: as a member of one set, or as the witness of one member (it then
-leaves its own set), or with its own date bound in `rest`; disjoint sets add up. The
+A task counts once: as a member of one set, or as the witness of one member (never a task
+of a busy set), or with its own date bound in `rest`; disjoint sets add up. The
 result is never below the date bound.
 
 The LP's solution also says when each member should start: its *target*, the first start
 by which a share of the member is started in the LP (an alpha-point; one set of targets
-for each share of TARGET_SHARES). Placed in the
-order of their targets, a busy set's tasks make a much better first schedule than by their
-due dates alone (`greedy.serial_schedule`'s `urgencies`): on ten stores sharing five
-designers, 1,241 late days against 4,591.
+for each share of TARGET_SHARES). Placed in the order of their targets, a busy set's tasks
+make a much better first schedule than by their due dates alone (`greedy.serial_schedule`'s
+`urgencies`): on ten stores sharing five designers, 1,241 late days against 4,591.
 """
 
 from __future__ import annotations
