@@ -50,7 +50,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from scheduler.core.bounds import date_bound, earliest_ends
-from scheduler.core.load_bound import _set_bound, task_sets
+from scheduler.core.load_bound import _cumulative_capacity, _set_bound, task_sets
 from scheduler.core.problem import Problem, Scale
 from scheduler.core.windows import topological_order
 
@@ -248,18 +248,6 @@ def _window(problem: Problem, j: int, ends: list[int], count: int) -> tuple[int,
     return first, max(0, stop - first)
 
 
-def _capacity(problem: Problem, resources: tuple[int, ...]) -> np.ndarray:
-    """The units the resources offer in each period (leave excluded)."""
-    capacity = np.zeros(problem.horizon)
-    for r in resources:
-        resource = problem.resources[r]
-        available = np.full(problem.horizon, float(resource.capacity))
-        for a, b in resource.unavailable:
-            available[max(0, a) : min(b, problem.horizon)] = 0
-        capacity += available
-    return capacity
-
-
 def _relaxation(
     problem: Problem,
     resources: tuple[int, ...],
@@ -270,7 +258,7 @@ def _relaxation(
     """L(pi) at the duals of the LP over the members' windows, and the members' targets
     (see the module docstring)."""
     tasks = problem.tasks
-    capacity = _capacity(problem, resources)
+    capacity = np.diff(_cumulative_capacity(problem, list(resources))).astype(float)
     lp = pywraplp.Solver.CreateSolver("GLOP")
     rows = [lp.Constraint(-lp.infinity(), float(capacity[t])) for t in range(problem.horizon)]
     objective = lp.Objective()
