@@ -66,7 +66,7 @@ from scheduler.core.windows import topological_order
 
 WINDOW = 120  # periods past a task's due period (or earliest start) that the LP holds
 MAX_DEPTH = 4  # precedences from a task to its witnesses
-MAX_VARIABLES = 1_500_000  # the LP's starts over all sets; beyond it a set is left out
+MAX_VARIABLES = 1_500_000  # the LP's variables over all sets; beyond it a set is left out
 TARGET_SHARES = (0.7, 0.6, 0.8, 0.5, 0.9)  # of a member started in the LP by its target start
 GLOP_PARAMETERS = "use_dual_simplex: true"  # 2-3 times as fast here as the primal simplex
 
@@ -113,14 +113,18 @@ def lp_relaxation(problem: Problem) -> Relaxed:
             )
             for j in members
         }
-        size = sum(_window(problem, j, ends, len(costs[j]))[1] for j in members)
+        inside = _inside(problem, members, labels)
+        chained = {i for pred, succ, _ in inside for i in (pred, succ)}
+        size = sum(  # a start variable per period of each window, a share variable as well
+            _window(problem, j, ends, len(costs[j]))[1] * (2 if j in chained else 1)
+            for j in members
+        )
         startable = all(np.isfinite(costs[j]).any() for j in members)
         if not startable or variables + size > MAX_VARIABLES:
             continue
         variables += size
         counted.update(members)
         counted.update(w for j in members for w in witnesses[j])
-        inside = _inside(problem, members, labels)
         value, starts = _relaxation(problem, resources, members, ends, costs, inside)
         total += value
         for mine, found in zip(targets, starts, strict=True):
