@@ -917,8 +917,8 @@ def _guided_start(problem: Problem, targets: tuple[dict[int, int], ...]) -> Resu
     each set of targets from the LP relaxation (`lp_bound.py`) that keeps every deadline
     (None: none does, or there are no targets)."""
     best = None
-    for urgencies in targets:
-        if urgencies:
+    for k, urgencies in enumerate(targets):
+        if urgencies and urgencies not in targets[:k]:  # (each set of targets once)
             found = _greedy_start(problem, urgencies=urgencies) or _greedy_start(
                 problem, deadlines_first=True, urgencies=urgencies
             )
