@@ -579,12 +579,16 @@ def kill_runs(world: World, kind: str, base: Path) -> list[Kill]:
             assert reference == tasks_of(json.loads(world.b_schedule.read_text("utf-8")))
         moments = {k: measured[k] for k in ("lock_at", "staging_at")}
         duration, count = measured["duration"], TIMED_KILLS[kind]
-        # the middle of each phase of the undisturbed run (loading, solving, exporting),
-        # then moments spread evenly over it
+        # the middle of loading and of solving in the undisturbed run, the first quarter of
+        # its export (short, and shorter in a run less loaded than the undisturbed one,
+        # which ran beside the event kills: a kill at its middle once came after it), then
+        # moments spread evenly over it
         edges = [0.0, measured["lock_at"], measured["staging_at"], duration]
-        middles = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+        shares = (0.5, 0.5, 0.25)
+        pairs = zip(itertools.pairwise(edges), shares, strict=True)
+        in_phases = [a + (b - a) * share for (a, b), share in pairs]
         spread = [duration * (i + 0.5) / (count - 3) for i in range(count - 3)]
-        for at in middles + spread:
+        for at in in_phases + spread:
             kill = new_kill(
                 f"at {at:.2f} s of {duration:.2f} s", {"kind": "at", "at": at, **moments}
             )
