@@ -183,7 +183,7 @@ def test_one_persons_chains_never_exceed_the_least_lateness(problem):
     ROW_GAINS.append(bound > without_rows)
 
 
-def test_the_precedence_rows_raise_the_bound_in_a_fair_share():
+def test_the_precedence_rows_raise_the_bound_in_some_examples():
     """The property test above is not idle: in some of its examples (it runs first, in
     file order; else here) the precedence rows raise the bound."""
     if not ROW_GAINS:
